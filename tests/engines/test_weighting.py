@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
+import csv
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from byconsent.commands import rake as rake_command
 from byconsent.engines import weighting as w
 
 
@@ -324,3 +328,110 @@ def test_estimates_reject_bad_inputs() -> None:
         w.weighted_mean(np.ones(3), np.ones(3), subset=np.zeros(3, dtype=bool))
     with pytest.raises(w.WeightingError, match="missing"):
         w.weighted_mean(np.array([1.0, np.nan, 2.0]), np.ones(3))
+
+
+# ---------------------------------------------------------------------------------------------------- CLI
+
+
+def _cli(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="byconsent rake")
+    rake_command.add_arguments(parser)
+    return rake_command.run(parser.parse_args(list(argv)))
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+TARGETS_CSV = """variable,category,proportion
+age,16-34,0.30
+age,35-64,0.50
+age,65+,0.20
+sex,F,0.51
+sex,M,0.49
+"""
+
+
+def test_cli_round_trip_appends_weights_in_input_order(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(12)
+    ages = rng.choice(["16-34", "35-64", "65+"], size=300, p=[0.15, 0.5, 0.35])
+    sexes = rng.choice(["F", "M"], size=300, p=[0.6, 0.4])
+    lines = ["id,age,comment,sex"] + [
+        f'{i},{a},"said ""hi"", then left",{s}' for i, (a, s) in enumerate(zip(ages, sexes, strict=True))
+    ]
+    data = _write(tmp_path / "data.csv", "\n".join(lines) + "\n")
+    targets = _write(tmp_path / "targets.csv", TARGETS_CSV)
+    output = tmp_path / "weighted.csv"
+
+    assert _cli("--data", str(data), "--targets", str(targets), "--output", str(output)) == 0
+
+    with output.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["id"] for row in rows] == [str(i) for i in range(300)]
+    assert rows[0]["comment"] == 'said "hi", then left'
+    weights = np.array([float(row["weight"]) for row in rows])
+    assert weights.mean() == pytest.approx(1.0)
+    assert weights[ages == "65+"].sum() / weights.sum() == pytest.approx(0.20, abs=1e-6)
+    assert weights[sexes == "F"].sum() / weights.sum() == pytest.approx(0.51, abs=1e-6)
+    printed = capsys.readouterr().out
+    for label in ("iterations:", "max margin error:", "design effect (Kish):", "effective sample size:"):
+        assert label in printed
+    assert f"{w.kish_design_effect(weights):.4f}" in printed
+
+
+def test_cli_trim_options_bound_the_weights(tmp_path: Path) -> None:
+    rows = ["age,sex"] + ["16-34,M"] * 3 + ["35-64,F"] * 40 + ["65+,F"] * 30 + ["65+,M"] * 27 + ["16-34,F"] * 5
+    data = _write(tmp_path / "data.csv", "\n".join(rows) + "\n")
+    targets = _write(tmp_path / "targets.csv", TARGETS_CSV)
+    output = tmp_path / "out.csv"
+    code = _cli("--data", str(data), "--targets", str(targets), "--output", str(output), "--trim-max", "3")
+    with output.open(newline="") as handle:
+        weights = np.array([float(row["weight"]) for row in csv.DictReader(handle)])
+    assert weights.max() <= 3.0 + 1e-9
+    assert code in (0, 1)  # written either way; 1 means the bound made the margins unreachable
+
+
+def test_cli_reports_line_numbers_of_values_not_in_targets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _write(
+        tmp_path / "data.csv",
+        'age,sex,note\n16-34,F,ok\n35-64,X,"two\nlines"\n65+,M,ok\n35-64,unknown,ok\n',
+    )
+    targets = _write(tmp_path / "targets.csv", TARGETS_CSV)
+    code = _cli("--data", str(data), "--targets", str(targets), "--output", str(tmp_path / "o.csv"))
+    error = capsys.readouterr().err
+    assert code == 2
+    assert "'sex'" in error
+    assert "line(s) 3, 6" in error  # the quoted note spans lines 3-4, so the last row starts on line 6
+    assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("targets_text", "data_text", "message"),
+    [
+        ("variable,category,share\nage,16-34,1\n", "age\n16-34\n", "needs columns"),
+        ("variable,category,proportion\nage,16-34,lots\n", "age\n16-34\n", "line 2: proportion 'lots' is not a number"),
+        ("variable,category,proportion\nage,16-34,0.5\nage,65+,0.3\n", "age\n16-34\n65+\n", "sum to 0.8"),
+        ("variable,category,proportion\nage,16-34,1\n", "sex\nF\n", "no column for target variable(s) 'age'"),
+        ("variable,category,proportion\nage,16-34,0.5\nage,65+,0.5\n", "age\n16-34\n", "no respondents"),
+        ("variable,category,proportion\nage,a,0.5\nage,a,0.5\n", "age\na\n", "line 3: category 'a'"),
+    ],
+)
+def test_cli_input_errors_exit_2_with_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], targets_text: str, data_text: str, message: str
+) -> None:
+    data = _write(tmp_path / "data.csv", data_text)
+    targets = _write(tmp_path / "targets.csv", targets_text)
+    code = _cli("--data", str(data), "--targets", str(targets), "--output", str(tmp_path / "o.csv"))
+    assert code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_base_weight_column_is_used(tmp_path: Path) -> None:
+    data = _write(tmp_path / "data.csv", "sex,design\nF,1\nF,3\nM,2\nM,2\n")
+    targets = _write(tmp_path / "targets.csv", "variable,category,proportion\nsex,F,0.5\nsex,M,0.5\n")
+    output = tmp_path / "o.csv"
+    assert _cli("--data", str(data), "--targets", str(targets), "--output", str(output), "--base-weight", "design") == 0
+    with output.open(newline="") as handle:
+        weights = [float(row["weight"]) for row in csv.DictReader(handle)]
+    assert weights == pytest.approx([0.5, 1.5, 1.0, 1.0])
