@@ -245,7 +245,8 @@ def rake(
 
     ``data`` maps each margin variable to one value per respondent; ``targets`` maps it to
     ``{category: population proportion}``. Convergence means every weighted share is within ``tol`` (absolute
-    difference of proportions) of its target. Weights have mean 1, or sum to ``total`` when given.
+    difference of proportions) of its target and no weight changed by more than a relative ``tol`` in the last
+    sweep. Weights have mean 1, or sum to ``total`` when given.
     """
     shares = validate_targets(targets, sum_tolerance)
     missing = [variable for variable in shares if variable not in data]
@@ -291,7 +292,7 @@ def rake_codes(
         base,
         split_by_base=base is not None and trim is not None,
     )
-    factors, iterations, error = _ipf(cells, targets, max_iter, tol, trim, n)
+    factors, iterations, error, settled = _ipf(cells, targets, max_iter, tol, trim, n)
 
     row_base = np.ones(n) if base is None else base
     raw = row_base * factors[cells.of_row]
@@ -303,7 +304,7 @@ def rake_codes(
         weights=weights,
         iterations=iterations,
         max_margin_error=error,
-        converged=error <= tol,
+        converged=settled,
         design_effect=kish_design_effect(weights),
         effective_sample_size=effective_sample_size(weights),
         cells=len(cells.mass),
@@ -397,15 +398,22 @@ def _dense_ids(key: npt.NDArray[np.int64], space: int) -> tuple[IntArray, npt.ND
 
 def _ipf(
     cells: _Cells, targets: Sequence[FloatArray], max_iter: int, tol: float, trim: TrimBounds | None, n: int
-) -> tuple[FloatArray, int, float]:
-    """Iterative proportional fitting on cells, with trimming after every sweep; return factors per cell."""
+) -> tuple[FloatArray, int, float, bool]:
+    """Iterative proportional fitting on cells, trimming after every sweep; return factors per cell.
+
+    Converged means two things: every weighted share is within ``tol`` of its target, and no weight moved by
+    more than a relative ``tol`` in the last sweep. The second matters: small cells can still be far from their
+    final weight while every margin already looks right, and two tools that stop there disagree on the weights.
+    """
     total_mass = float(cells.mass.sum())
     absolute = [target * total_mass for target in targets]
     factors = np.ones(len(cells.mass))
     error = math.inf
     iterations = 0
+    settled = False
     for sweep in range(1, max_iter + 1):
         iterations = sweep
+        previous = factors.copy()
         for code, goal in zip(cells.codes, absolute, strict=True):
             current = np.bincount(code, weights=factors * cells.mass, minlength=len(goal))
             ratio = np.divide(goal, current, out=np.zeros_like(goal), where=current > 0)
@@ -413,9 +421,11 @@ def _ipf(
         if trim is not None:
             factors = _apply_trim(factors, cells, trim, n)
         error = _max_error(cells, factors, targets)
-        if error <= tol:
+        change = float(np.max(np.abs(factors / previous - 1.0)))
+        settled = error <= tol and change <= tol
+        if settled:
             break
-    return factors, iterations, error
+    return factors, iterations, error, settled
 
 
 def _apply_trim(factors: FloatArray, cells: _Cells, trim: TrimBounds, n: int) -> FloatArray:
