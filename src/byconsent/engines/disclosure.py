@@ -228,7 +228,7 @@ class AuditFailure:
 class AuditReport:
     passed: bool
     failures: tuple[AuditFailure, ...]
-    intervals: tuple[CellInterval, ...]
+    linear_programs_solved: int = 0
 
 
 @dataclass(frozen=True)
@@ -333,20 +333,13 @@ def feasible_intervals(table: AdditiveTable, published_mask: Sequence[bool] | Bo
     linear bounds equal the integer bounds; for linked tables they may be slightly wider than an integer attacker's.
     """
     published = np.asarray(published_mask, dtype=bool)
-    values = np.asarray(table.values, dtype=np.float64)
-    hidden = np.flatnonzero(~published)
-    intervals = [CellInterval(float(v), float(v)) for v in values]
-    if hidden.size == 0:
-        return tuple(intervals)
-    matrix = _sum_matrix(table)
-    known_part = matrix[:, published] @ values[published]
-    hidden_matrix = matrix[:, hidden].tocsc()
-    model = _lp_model(hidden_matrix, -known_part, -known_part, np.zeros(hidden.size), np.full(hidden.size, _INF))
-    for position, cell in enumerate(hidden):
-        lower = _optimise_single(model, position, hidden.size, sense=1.0)
-        upper = _optimise_single(model, position, hidden.size, sense=-1.0)
-        intervals[cell] = CellInterval(_snap(lower), _snap(upper))
-    return tuple(intervals)
+    attacker = _AttackerLp(table, ~published)
+    return tuple(
+        CellInterval(float(value), float(value))
+        if published[cell]
+        else CellInterval(attacker.optimum(cell, -1), attacker.optimum(cell, +1))
+        for cell, value in enumerate(table.values)
+    )
 
 
 def audit(
@@ -355,25 +348,24 @@ def audit(
     """Check a suppression pattern against the product rule with exact attacker bounds.
 
     Fails when a published cell is below the threshold, when a hidden cell is exactly determined, or when a primary
-    cell's attacker range does not reach its protection levels.
+    cell's attacker range does not reach its protection levels. Exact, but it solves a linear program only when no
+    feasible table found so far already proves the point.
     """
     settings = settings or DisclosureSettings()
-    published = np.array([s == "published" for s in status])
+    published = np.array([s == "published" for s in status], dtype=bool)
     primary = primary_mask(table, settings)
-    intervals = feasible_intervals(table, published)
+    attacker = _AttackerLp(table, ~published)
     failures: list[AuditFailure] = []
     for cell, value in enumerate(table.values):
-        interval = intervals[cell]
         label = table.labels[cell]
         if published[cell]:
             if primary[cell]:
                 failures.append(AuditFailure(cell, label, f"published count {value} is below the threshold"))
-            continue
-        if interval.determined:
+        elif attacker.determined(cell):
             failures.append(AuditFailure(cell, label, f"hidden count can be worked out exactly ({value})"))
         elif primary[cell]:
-            failures.extend(_protection_failures(cell, label, value, interval, settings))
-    return AuditReport(passed=not failures, failures=tuple(failures), intervals=intervals)
+            failures.extend(_protection_failures(attacker, cell, label, value, settings))
+    return AuditReport(passed=not failures, failures=tuple(failures), linear_programs_solved=attacker.solved)
 
 
 def method_note(status: Sequence[CellStatus], settings: DisclosureSettings) -> str:
@@ -478,7 +470,13 @@ def _exact_pattern(
         hidden = _solve_master(weights, primary, cuts, deadline - time.perf_counter())
         if hidden is None:
             return None
-        violated = [cut for requirement in requirements if (cut := separator.violated_cut(values, hidden, requirement))]
+        attacker = _AttackerLp(table, hidden)
+        violated = [
+            cut
+            for requirement in requirements
+            if not attacker.reaches(requirement.cell, requirement.direction, _target(values, requirement))
+            and (cut := separator.violated_cut(values, hidden, requirement))
+        ]
         if not violated:
             return hidden
         cuts.extend(violated)
@@ -486,6 +484,10 @@ def _exact_pattern(
 
 
 _Cut = tuple[FloatArray, float]
+
+
+def _target(values: FloatArray, requirement: _Requirement) -> float:
+    return float(values[requirement.cell] + requirement.direction * requirement.amount)
 
 
 def _single_sum_cuts(matrix: sp.csr_matrix, values: FloatArray, requirement: _Requirement) -> list[_Cut]:
@@ -571,44 +573,131 @@ def _heuristic_pattern(
     """For each requirement in turn, find the cheapest deviation (a min-cost flow LP) and hide the cells it moves.
 
     Already hidden cells are free. Hiding more cells only widens every attacker range, so a requirement met stays
-    met: the pattern is safe by construction, though not of minimum loss.
+    met: the pattern is safe by construction, though not of minimum loss. Each deviation found is also a witness
+    (a table the attacker cannot rule out), so later requirements it already meets are skipped.
     """
-    matrix = _sum_matrix(table).tocsc()
-    values = np.asarray(table.values, dtype=np.float64)
-    size = table.size
-    split = sp.hstack([matrix, -matrix]).tocsc()  # columns: increases, then decreases
-    zeros = np.zeros(matrix.shape[0])
-    model = _lp_model(split, zeros, zeros, np.zeros(2 * size), np.zeros(2 * size))
-    indices = np.arange(2 * size, dtype=np.int32)
+    flow = _FlowLp(_sum_matrix(table).tocsc(), np.asarray(table.values, dtype=np.float64), weights)
     hidden = primary.copy()
-    for requirement in sorted(requirements, key=lambda r: (-table.values[r.cell], r.cell, r.direction)):
-        up, down = _capacities(values, requirement.amount)
-        lower = np.zeros(2 * size)
-        upper = np.concatenate([up, down])
-        cell = requirement.cell
-        forced = cell if requirement.direction > 0 else size + cell
-        blocked = size + cell if requirement.direction > 0 else cell
-        lower[forced] = upper[forced] = requirement.amount
-        upper[blocked] = 0.0
-        unit = np.where(hidden, 0.0, weights / requirement.amount)
-        model.changeColsBounds(2 * size, indices, lower, upper)
-        model.changeColsCost(2 * size, indices, np.concatenate([unit, unit]))
-        model.run()
-        if model.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    flow.set_free(hidden)
+    values = flow.values
+    seen_low, seen_high = values.copy(), values.copy()
+    for requirement in sorted(requirements, key=lambda r: (r.direction, r.amount, -table.values[r.cell], r.cell)):
+        target = _target(values, requirement)
+        seen = seen_high if requirement.direction > 0 else seen_low
+        if requirement.direction * (seen[requirement.cell] - target) >= -_TOLERANCE:
+            continue
+        deviation = flow.cheapest_deviation(requirement)
+        if deviation is None:
             continue  # no deviation exists even with every cell hidden; the audit will report it
-        moved = np.asarray(model.getSolution().col_value)
-        hidden |= (moved[:size] + moved[size:]) > _TOLERANCE
+        moved = np.abs(deviation) > _TOLERANCE
+        flow.set_free(moved & ~hidden)
+        hidden |= moved
+        np.minimum(seen_low, values + deviation, out=seen_low)
+        np.maximum(seen_high, values + deviation, out=seen_high)
     return hidden
+
+
+class _FlowLp:
+    """Min-cost deviation LP: columns are increases then decreases of each cell, A (up - down) = 0."""
+
+    def __init__(self, matrix: sp.csc_matrix, values: FloatArray, weights: FloatArray) -> None:
+        self.values = values
+        self.size = values.size
+        zeros = np.zeros(matrix.shape[0])
+        split = sp.hstack([matrix, -matrix]).tocsc()
+        self.model = _lp_model(split, zeros, zeros, np.zeros(2 * self.size), np.zeros(2 * self.size))
+        self.indices = np.arange(2 * self.size, dtype=np.int32)
+        self.model.changeColsCost(2 * self.size, self.indices, np.concatenate([weights, weights]))
+        self.amount = math.nan
+        self.upper = np.zeros(2 * self.size)
+
+    def set_free(self, cells: BoolArray) -> None:
+        """Hidden cells cost nothing to move."""
+        chosen = np.flatnonzero(cells)
+        both = np.concatenate([chosen, chosen + self.size]).astype(np.int32)
+        self.model.changeColsCost(both.size, both, np.zeros(both.size))
+
+    def cheapest_deviation(self, requirement: _Requirement) -> FloatArray | None:
+        if requirement.amount != self.amount:  # capacities depend only on the amount: reset them when it changes
+            self.upper = np.concatenate(_capacities(self.values, requirement.amount))
+            self.model.changeColsBounds(self.upper.size, self.indices, np.zeros(self.upper.size), self.upper)
+            self.amount = requirement.amount
+        cell = requirement.cell
+        forced, blocked = (cell, cell + self.size) if requirement.direction > 0 else (cell + self.size, cell)
+        self.model.changeColBounds(forced, requirement.amount, requirement.amount)
+        self.model.changeColBounds(blocked, 0.0, 0.0)
+        self.model.run()
+        # Read the answer before restoring the bounds: changing the model clears its status and solution.
+        found = self.model.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        moved = np.asarray(self.model.getSolution().col_value)
+        for column in (forced, blocked):
+            self.model.changeColBounds(column, 0.0, float(self.upper[column]))
+        return np.asarray(moved[: self.size] - moved[self.size :]) if found else None
 
 
 def _release_determined_cells(table: AdditiveTable, primary: BoolArray, hidden: BoolArray) -> BoolArray:
     """Publish secondary cells the attacker can compute exactly anyway: hiding them protects nothing."""
-    intervals = feasible_intervals(table, ~hidden)
+    attacker = _AttackerLp(table, hidden)
     released = hidden.copy()
     for cell in np.flatnonzero(hidden & ~primary):
-        if intervals[cell].determined:
+        if attacker.determined(int(cell)):
             released[cell] = False
     return released
+
+
+class _AttackerLp:
+    """The attacker's linear program for one suppression pattern: hidden cells >= 0, published cells and sums known.
+
+    Every optimal table found is kept as a witness: the lowest and highest value seen for each cell are feasible, so
+    questions like "can this cell reach 14?" are often answered without solving anything.
+    """
+
+    def __init__(self, table: AdditiveTable, hidden: BoolArray) -> None:
+        self.values = np.asarray(table.values, dtype=np.float64)
+        self.hidden = np.flatnonzero(hidden)
+        self.position = {int(cell): position for position, cell in enumerate(self.hidden)}
+        self.seen_low = self.values.copy()
+        self.seen_high = self.values.copy()
+        self.solved = 0
+        self.model: highspy.Highs | None = None
+        if self.hidden.size:
+            matrix = _sum_matrix(table)
+            known = matrix[:, ~hidden] @ self.values[~hidden]
+            size = self.hidden.size
+            columns = matrix[:, self.hidden].tocsc()
+            self.model = _lp_model(columns, -known, -known, np.zeros(size), np.full(size, _INF))
+            self.indices = np.arange(size, dtype=np.int32)
+            self.costs = np.zeros(size)
+
+    def optimum(self, cell: int, direction: int) -> float:
+        """The attacker's exact bound on a hidden cell: lowest (direction -1) or highest (+1) feasible value."""
+        assert self.model is not None
+        position = self.position[cell]
+        self.costs[:] = 0.0
+        self.costs[position] = -float(direction)
+        self.model.changeColsCost(self.costs.size, self.indices, self.costs)
+        self.model.run()
+        self.solved += 1
+        status = self.model.getModelStatus()
+        if status in _UNBOUNDED:  # the true table is feasible, so this means unbounded
+            self.seen_high[cell] = math.inf
+            return math.inf
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"attacker LP ended with status {self.model.modelStatusToString(status)}")
+        solution = np.asarray(self.model.getSolution().col_value)
+        np.minimum.at(self.seen_low, self.hidden, solution)
+        np.maximum.at(self.seen_high, self.hidden, solution)
+        return _snap(float(solution[position]))
+
+    def reaches(self, cell: int, direction: int, target: float) -> bool:
+        """Can the attacker not rule out that the cell is at ``target`` (or beyond it, in ``direction``)?"""
+        if direction > 0:
+            return bool(self.seen_high[cell] >= target - _TOLERANCE) or self.optimum(cell, +1) >= target - _TOLERANCE
+        return bool(self.seen_low[cell] <= target + _TOLERANCE) or self.optimum(cell, -1) <= target + _TOLERANCE
+
+    def determined(self, cell: int) -> bool:
+        value = self.values[cell]
+        return not (self.reaches(cell, +1, value + 2 * _TOLERANCE) or self.reaches(cell, -1, value - 2 * _TOLERANCE))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -649,28 +738,14 @@ def _lp_model(
     return model
 
 
-def _optimise_single(model: highspy.Highs, position: int, size: int, sense: float) -> float:
-    """Minimise sense * x[position]; returns the optimum of x[position] (infinite when unbounded)."""
-    costs = np.zeros(size)
-    costs[position] = sense
-    model.changeColsCost(size, np.arange(size, dtype=np.int32), costs)
-    model.run()
-    status = model.getModelStatus()
-    if status in _UNBOUNDED:  # the true table is feasible, so this means unbounded
-        return -sense * math.inf
-    if status != highspy.HighsModelStatus.kOptimal:
-        raise RuntimeError(f"attacker LP ended with status {model.modelStatusToString(status)}")
-    return float(model.getSolution().col_value[position])
-
-
 def _protection_failures(
-    cell: int, label: str, value: int, interval: CellInterval, settings: DisclosureSettings
+    attacker: _AttackerLp, cell: int, label: str, value: int, settings: DisclosureSettings
 ) -> list[AuditFailure]:
     failures = []
-    if interval.upper < value + settings.upper_level - _TOLERANCE:
-        failures.append(AuditFailure(cell, label, f"attacker's upper bound {interval.upper:g} is too close"))
-    if interval.lower > max(0, value - settings.lower_level) + _TOLERANCE:
-        failures.append(AuditFailure(cell, label, f"attacker's lower bound {interval.lower:g} is too close"))
+    if not attacker.reaches(cell, +1, value + settings.upper_level):
+        failures.append(AuditFailure(cell, label, "attacker's upper bound is too close to the true count"))
+    if not attacker.reaches(cell, -1, max(0, value - settings.lower_level)):
+        failures.append(AuditFailure(cell, label, "attacker's lower bound is too close to the true count"))
     return failures
 
 
