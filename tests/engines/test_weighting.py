@@ -129,6 +129,14 @@ def test_cell_collapsing_matches_row_by_row_raking_with_base_weights_and_trimmin
         result = w.rake(data, shares, base_weights=base, trim=trim, tol=0.0, max_iter=40)
         reference = _naive_rake(columns, targets, base, sweeps=40, bounds=bounds)
         np.testing.assert_allclose(result.weights, reference, rtol=1e-10)
+        # The report is computed from cells; it must agree with the row-level weights.
+        assert result.design_effect == pytest.approx(w.kish_design_effect(reference))
+        assert result.effective_sample_size == pytest.approx(w.effective_sample_size(reference))
+
+
+def test_rake_codes_rejects_codes_outside_the_categories() -> None:
+    with pytest.raises(w.WeightingError, match="from 0 to 1"):
+        w.rake_codes({"sex": np.array([0, 1, 2])}, {"sex": {"f": 0.5, "m": 0.5}})
 
 
 def test_base_weights_are_kept_when_the_sample_already_matches() -> None:

@@ -152,13 +152,15 @@ def _encode_integers(array: npt.NDArray[np.integer[Any]], categories: list[int])
     if array.size == 0:
         return np.empty(0, dtype=np.intp)
     low, high = int(array.min()), int(array.max())
+    if categories == list(range(len(categories))) and low >= 0 and high < len(categories):
+        return array.astype(np.intp, copy=False)  # already codes 0..k-1 in target order: nothing to do
     if high - low >= _DENSE_TABLE_LIMIT:
         return _encode_by_unique(array, categories)
     table = np.full(high - low + 1, -1, dtype=np.intp)
     for position, category in enumerate(categories):
         if low <= category <= high:
             table[category - low] = position
-    codes: IntArray = table[array - low]
+    codes: IntArray = table[array - low] if low else table[array]
     return codes
 
 
@@ -279,11 +281,9 @@ def rake_codes(
         raise WeightingError("max_iter must be at least 1")
     variables = list(shares)
     n = _common_length(codes, variables)
-    base = _base_weights(base_weights, n)
     targets = [np.array(list(shares[variable].values()), dtype=np.float64) for variable in variables]
-    counts = [np.bincount(codes[variable], minlength=len(t)) for variable, t in zip(variables, targets, strict=True)]
-    _check_empty_categories(variables, shares, targets, counts)
-
+    _check_code_ranges(codes, variables, targets)
+    base = _base_weights(base_weights, n)
     if base is not None and not np.ptp(base) > 0:
         base = None  # equal base weights change nothing once weights are normalised
     cells = _collapse(
@@ -292,26 +292,45 @@ def rake_codes(
         base,
         split_by_base=base is not None and trim is not None,
     )
+    # Every per-category count and total below is taken over cells, not rows: that is what keeps it fast.
+    counts = [_weighted_count(code, cells.respondents, len(t)) for code, t in zip(cells.codes, targets, strict=True)]
+    _check_empty_categories(variables, shares, targets, counts)
     factors, iterations, error, settled = _ipf(cells, targets, max_iter, tol, trim, n)
 
-    row_base = np.ones(n) if base is None else base
-    raw = row_base * factors[cells.of_row]
-    scale = (n if total is None else total) / float(raw.sum())
-    weights = raw * scale
-    trimmed = _count_at_bounds(cells, factors, trim, n)
-    margins = _margin_report(variables, shares, codes, weights, counts)
+    factors *= (n if total is None else total) / float(np.dot(factors, cells.mass))
+    row_factors = factors[cells.of_row]
+    weights = row_factors if base is None else row_factors * base
+    sum_of_squares = float(np.dot(factors**2, cells.mass if base is None else _squared_mass(cells, base)))
+    weight_total = float(np.dot(factors, cells.mass))
     return RakeResult(
         weights=weights,
         iterations=iterations,
         max_margin_error=error,
         converged=settled,
-        design_effect=kish_design_effect(weights),
-        effective_sample_size=effective_sample_size(weights),
+        design_effect=n * sum_of_squares / weight_total**2,
+        effective_sample_size=weight_total**2 / sum_of_squares,
         cells=len(cells.mass),
-        trimmed=trimmed,
-        margins=margins,
+        trimmed=_count_at_bounds(cells, factors, trim, n),
+        margins=_margin_report(variables, shares, cells, factors * cells.mass, counts),
         codes={variable: codes[variable] for variable in variables},
     )
+
+
+def _check_code_ranges(codes: Mapping[str, IntArray], variables: Sequence[str], targets: Sequence[FloatArray]) -> None:
+    for variable, target in zip(variables, targets, strict=True):
+        code = codes[variable]
+        if not np.issubdtype(code.dtype, np.integer) or int(code.min()) < 0 or int(code.max()) >= len(target):
+            raise WeightingError(f"variable {variable!r}: codes must be integers from 0 to {len(target) - 1}")
+
+
+def _squared_mass(cells: _Cells, base: FloatArray) -> FloatArray:
+    """Sum of squared base weights per cell (for the design effect when base weights vary within a cell)."""
+    return _weighted_count(cells.of_row, base * base, len(cells.mass))
+
+
+def _weighted_count(code: IntArray, weights: FloatArray, length: int) -> FloatArray:
+    """Sum of ``weights`` per code 0..length-1: the one primitive every margin total is built from."""
+    return np.bincount(code, weights=weights, minlength=length).astype(np.float64, copy=False)
 
 
 def _common_length(codes: Mapping[str, IntArray], variables: Sequence[str]) -> int:
@@ -339,7 +358,7 @@ def _check_empty_categories(
     variables: Sequence[str],
     shares: Mapping[str, Mapping[Any, float]],
     targets: Sequence[FloatArray],
-    counts: Sequence[npt.NDArray[np.intp]],
+    counts: Sequence[FloatArray],
 ) -> None:
     for variable, target, count in zip(variables, targets, counts, strict=True):
         categories = list(shares[variable])
@@ -357,10 +376,9 @@ def _check_empty_categories(
 
 def _collapse(codes: Sequence[IntArray], sizes: Sequence[int], base: FloatArray | None, split_by_base: bool) -> _Cells:
     """Number the distinct combinations of categories (and base weight, when trimming needs it) present."""
-    n = len(codes[0])
-    key = np.zeros(n, dtype=np.int64)
-    space = 1
-    for code, size in zip(codes, sizes, strict=True):
+    key = codes[0].astype(np.int64)
+    space = sizes[0]
+    for code, size in zip(codes[1:], sizes[1:], strict=True):
         key *= size
         key += code
         space *= size
@@ -469,15 +487,15 @@ def _count_at_bounds(cells: _Cells, factors: FloatArray, trim: TrimBounds | None
 def _margin_report(
     variables: Sequence[str],
     shares: Mapping[str, Mapping[Any, float]],
-    codes: Mapping[str, IntArray],
-    weights: FloatArray,
-    counts: Sequence[npt.NDArray[np.intp]],
+    cells: _Cells,
+    cell_weight: FloatArray,
+    counts: Sequence[FloatArray],
 ) -> list[MarginCheck]:
-    total = float(weights.sum())
+    total = float(cell_weight.sum())
     report: list[MarginCheck] = []
-    for variable, count in zip(variables, counts, strict=True):
+    for variable, code, count in zip(variables, cells.codes, counts, strict=True):
         categories = list(shares[variable])
-        achieved = np.bincount(codes[variable], weights=weights, minlength=len(categories)) / total
+        achieved = np.bincount(code, weights=cell_weight, minlength=len(categories)) / total
         for index, category in enumerate(categories):
             report.append(
                 MarginCheck(
