@@ -552,8 +552,7 @@ class _DeviationLp:
         costs[cell] = -float(requirement.direction)
         self.model.changeColsBounds(self.size, self.indices, lower, upper)
         self.model.changeColsCost(self.size, self.indices, costs)
-        self.model.run()
-        status = self.model.getModelStatus()
+        status = _run(self.model)
         if status in _UNBOUNDED:  # the true table is feasible, so this means unbounded
             return None
         if status != highspy.HighsModelStatus.kOptimal:
@@ -626,7 +625,7 @@ class _FlowLp:
         forced, blocked = (cell, cell + self.size) if requirement.direction > 0 else (cell + self.size, cell)
         self.model.changeColBounds(forced, requirement.amount, requirement.amount)
         self.model.changeColBounds(blocked, 0.0, 0.0)
-        self.model.run()
+        _run(self.model)
         # Read the answer before restoring the bounds: changing the model clears its status and solution.
         found = self.model.getModelStatus() == highspy.HighsModelStatus.kOptimal
         moved = np.asarray(self.model.getSolution().col_value)
@@ -676,9 +675,8 @@ class _AttackerLp:
         self.costs[:] = 0.0
         self.costs[position] = -float(direction)
         self.model.changeColsCost(self.costs.size, self.indices, self.costs)
-        self.model.run()
+        status = _run(self.model)
         self.solved += 1
-        status = self.model.getModelStatus()
         if status in _UNBOUNDED:  # the true table is feasible, so this means unbounded
             self.seen_high[cell] = math.inf
             return math.inf
@@ -736,6 +734,17 @@ def _lp_model(
     model.setOptionValue("output_flag", False)
     model.passModel(lp)
     return model
+
+
+def _run(model: highspy.Highs) -> highspy.HighsModelStatus:
+    """Solve, warm-started; after an unbounded solve HiGHS can return "unknown", so retry once from scratch."""
+    model.run()
+    status = model.getModelStatus()
+    if status not in (highspy.HighsModelStatus.kOptimal, *_UNBOUNDED):
+        model.clearSolver()
+        model.run()
+        status = model.getModelStatus()
+    return status
 
 
 def _protection_failures(
