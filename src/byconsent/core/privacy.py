@@ -28,6 +28,8 @@ class PrivacyHandler:
     erase: Callable[[Any], int]
     retention_days: int | None = None
     apply_retention: Callable[[Any], int] | None = None  # receives the cutoff datetime
+    # The account handler removes the email address other handlers find records by, so it runs after them.
+    erase_last: bool = False
 
 
 _registry: dict[str, PrivacyHandler] = {}
@@ -52,7 +54,8 @@ def erase_person(actor: Any, person: Any) -> dict[str, int]:
     """Erase or anonymise one person across every app, in one transaction; audited without their details."""
     require(actor, Action.MANAGE_PRIVACY)
     with transaction.atomic():
-        counts = {handler.name: handler.erase(person) for handler in handlers()}
+        ordered = sorted(handlers(), key=lambda handler: handler.erase_last)
+        counts = {handler.name: handler.erase(person) for handler in ordered}
         audit.record(actor, "privacy.erased", None, after={"person_id": person.pk, "counts": counts})
     return counts
 
@@ -131,7 +134,8 @@ def _expire_outbox(cutoff: Any) -> int:
 
 
 def register_core_handlers() -> None:
-    register(PrivacyHandler("account", "Sign-in account and roles", _export_account, _erase_account))
+    register(PrivacyHandler("account", "Sign-in account and roles", _export_account, _erase_account,
+                            erase_last=True))
     # Contributions are anonymised on erasure (the erase hook above), never deleted; no time limit of their own.
     register(PrivacyHandler("contributions", "What the person said, through any channel",
                             _export_contributions, _erase_contributions))

@@ -23,9 +23,9 @@ _PATTERNS: dict[str, list[str]] = {
         r"\bi (want to )?report (a|an) (crime|assault|theft)\b",
     ],
     "allegation against a named person": [
-        r"\b(pc|ps|sgt|sergeant|constable|inspector|officer|dc|ds)\.? [A-Z][a-z]+",
+        r"\b(?i:pc|ps|sgt|sergeant|constable|inspector|officer|dc|ds)\.? [A-Z][a-z]+",
         r"\b[A-Z][a-z]+ [A-Z][a-z]+ (is|was) (a )?(dealer|paedophile|abuser|thief|criminal|corrupt)\b",
-        r"\b(lives at|address is) \d+",
+        r"\b(?i:lives at|address is) \d+",
     ],
 }
 _COMPILED = {reason: [re.compile(p, re.IGNORECASE if "named" not in reason else 0) for p in patterns]
