@@ -38,7 +38,8 @@ class CompiledProblem:
 
     def selectable(self) -> BoolArray:
         """People who could sit on some panel as far as single quotas go (no quota of theirs has max 0)."""
-        return np.all(self.high[self.quota_of] > 0, axis=1)
+        mask: BoolArray = np.all(self.high[self.quota_of] > 0, axis=1)
+        return mask
 
     def counts(self, members: IntArray) -> IntArray:
         """How many of `members` fall in each quota row."""
@@ -51,7 +52,7 @@ def compile_problem(problem: SelectionProblem) -> CompiledProblem:
     quota_of = np.empty((len(problem.respondents), len(categories)), dtype=np.int64)
     for person, respondent in enumerate(problem.respondents):
         for column, category in enumerate(categories):
-            value = respondent.features.get(category)
+            value = respondent.features.get(category, "")
             if (category, value) not in row_of:
                 raise SelectionInputError(f"respondent '{respondent.id}' has no quota for {category}={value}")
             quota_of[person, column] = row_of[(category, value)]

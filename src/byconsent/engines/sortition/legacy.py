@@ -55,10 +55,10 @@ def legacy_attempt(problem: CompiledProblem, rng: np.random.Generator, members_o
     chosen: list[int] = []
     for _ in range(problem.panel_size):
         best, best_ratio = -1, -float("inf")
-        for quota, members in enumerate(pool.lists):
-            if not members:
+        for quota, available in enumerate(pool.lists):
+            if not available:
                 continue
-            ratio = (low[quota] - counts[quota]) / len(members)
+            ratio = (low[quota] - counts[quota]) / len(available)
             if ratio > best_ratio:
                 best, best_ratio = quota, ratio
         if best < 0:

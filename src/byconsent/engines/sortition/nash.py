@@ -8,10 +8,13 @@ number of people with positive probability (the KKT condition), so the largest s
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import cvxpy as cp
 import numpy as np
 import scipy.sparse as sp
+from cvxpy.atoms.affine.sum import sum as cvx_sum
+from cvxpy.atoms.elementwise.log import log as cvx_log
 
 from byconsent.engines.sortition.colgen import ColumnGenerationOutcome, initial_panels
 from byconsent.engines.sortition.compiled import CompiledProblem, FloatArray, IntArray
@@ -29,13 +32,15 @@ def _solve_nash(panels: list[IntArray], people: IntArray, size: int) -> FloatArr
     cols = np.repeat(np.arange(len(panels)), [len(p) for p in panels])
     incidence = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(size, len(panels)))[people]
     weights = cp.Variable(len(panels), nonneg=True)
-    program = cp.Problem(cp.Maximize(cp.sum(cp.log(incidence @ weights))), [cp.sum(weights) == 1])
-    program.solve(solver=cp.CLARABEL)
+    program = cp.Problem(cp.Maximize(cvx_sum(cvx_log(incidence @ weights))), [cvx_sum(weights) == 1])
+    solve: Callable[..., object] = program.solve  # cvxpy's solve() is unannotated
+    solve(solver=cp.CLARABEL)
     if program.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) or weights.value is None:
         raise SolverError(f"Nash welfare program stopped with status {program.status}")
-    values = np.clip(np.asarray(weights.value, dtype=np.float64), 0.0, None)
+    values: FloatArray = np.clip(np.asarray(weights.value, dtype=np.float64), 0.0, None)
     values[values < 1e-10] = 0.0
-    return values / values.sum()
+    normalised: FloatArray = values / values.sum()
+    return normalised
 
 
 def nash(problem: CompiledProblem, rng: np.random.Generator, progress: ProgressCallback) -> ColumnGenerationOutcome:
@@ -53,7 +58,7 @@ def nash(problem: CompiledProblem, rng: np.random.Generator, progress: ProgressC
         marginals = _marginals(found.panels, probabilities, problem.size)
         weights = np.zeros(problem.size)
         weights[people] = 1.0 / np.maximum(marginals[people], 1e-12)
-        members, value, upper = oracle.best_panel(weights)
+        members, _, upper = oracle.best_panel(weights)
         gap = upper / len(people) - 1.0
         progress(min(0.9, 0.1 + 0.02 * rounds), f"round {rounds}: relative gap {gap:.2e}")
         if gap <= RELATIVE_TOLERANCE:
