@@ -14,8 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT.parent / "shared" / "domain-data" / "scotland_datazone2011_to_ward_la_police-division.csv"
 TARGET = ROOT / "src" / "byconsent" / "core" / "fixtures" / "police_scotland_areas.csv"
-HEADER = """# Police Scotland geography for the ByConsent demo: divisions, council areas and multi-member wards with their
-# 2011 data zones. Derived from the Scottish Government "Data Zone lookup" (2022-05-31 edition).
+HEADER = """# Police Scotland geography for the ByConsent demo: divisions, council areas and multi-member wards with
+# their 2011 data zones. Derived from the Scottish Government "Data Zone lookup" (2022-05-31 edition).
 # Contains public sector information licensed under the Open Government Licence v3.0.
 """
 

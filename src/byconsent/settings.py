@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import dj_database_url
@@ -31,7 +32,7 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def secret_from_env_or_file(name: str, filename: str, generate: callable) -> str:  # type: ignore[valid-type]
+def secret_from_env_or_file(name: str, filename: str, generate: Callable[[], str]) -> str:
     """Read a secret from the environment, else from var/<filename>, generating that file on first use."""
     value = os.environ.get(name)
     if value:

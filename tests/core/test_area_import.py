@@ -61,7 +61,8 @@ def test_import_requires_permission(area_tree, make_user):
         import_areas(officer, GOOD)
 
 
-def test_import_page_runs_a_task_that_reports_errors(area_tree, make_user, client_for, django_capture_on_commit_callbacks):
+def test_import_page_runs_a_task_that_reports_errors(area_tree, make_user, client_for,
+                                                     django_capture_on_commit_callbacks):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
 

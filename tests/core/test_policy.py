@@ -12,7 +12,8 @@ from byconsent.core.services import record_contribution
 
 @pytest.fixture
 def contributions(area_tree):
-    north = record_contribution(channel="online_survey", text="Speeding on the north road", area=area_tree["north_ward"])
+    north = record_contribution(channel="online_survey", text="Speeding on the north road",
+                                area=area_tree["north_ward"])
     south = record_contribution(channel="paper", text="Lighting in the south park", area=area_tree["south_ward"])
     return {"north": north, "south": south}
 

@@ -7,9 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "ByConsent core"
 
     def ready(self) -> None:
-        from byconsent.core import checks, privacy, signals  # noqa: F401  (registers handlers)
-
-        from byconsent.core import registries, selectors
+        from byconsent.core import checks, privacy, registries, selectors, signals  # noqa: F401  (registers handlers)
 
         privacy.register_core_handlers()
         registries.register_attention(selectors.core_attention)

@@ -45,7 +45,8 @@ DEMO_ACCOUNTS = [
 ]
 
 DEMO_CONTRIBUTIONS = [
-    ("S13002928", "online_survey", "Speeding on the main road past the primary school at pick-up time worries parents."),
+    ("S13002928", "online_survey",
+     "Speeding on the main road past the primary school at pick-up time worries parents."),
     ("S13002928", "focus_group", "Young people said they would talk to officers more if they saw the same faces."),
     ("S13002931", "paper", "Street lighting in the park is poor and people avoid walking through after dark."),
     ("S13002931", "idea", "Hold a monthly drop-in at the library so older residents can meet the local team."),

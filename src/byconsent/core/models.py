@@ -46,7 +46,7 @@ class User(AbstractUser):
     preferred_language = models.CharField(max_length=10, default="en-gb")
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: list[str] = []  # type: ignore[misc]
     objects = EmailUserManager()  # type: ignore[misc]
 
     def __str__(self) -> str:

@@ -64,11 +64,11 @@ def deliver(record_id: int) -> str:
         return record.status
     link = unsubscribe_url(record.recipient, record.topic)
     body = f"{record.body}\n\n--\nTo stop these messages: {link}\n"
-    message = EmailMessage(record.subject, body, settings.DEFAULT_FROM_EMAIL, [record.recipient],
-                           headers={"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+    headers = {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    message = EmailMessage(record.subject, body, settings.DEFAULT_FROM_EMAIL, [record.recipient], headers=headers)
     try:
         message.send()
-    except Exception as error:  # noqa: BLE001  (recorded, and the task can be retried)
+    except Exception as error:
         record.status = NotificationRecord.Status.FAILED
         record.error = str(error)[:2000]
         record.save(update_fields=["status", "error"])

@@ -70,7 +70,7 @@ def import_areas_task(progress_id: int) -> dict[str, Any]:
     from byconsent.core.services import import_areas
 
     def work(progress: TaskProgress, report: Any) -> dict[str, Any]:
-        actor = User.objects.filter(pk=progress.requested_by_id).first()
+        actor = User.objects.filter(pk=progress.requested_by_id).first() if progress.requested_by_id else None
         result = import_areas(actor, progress.arguments["csv_text"], progress=report)
         return {"created": result.created, "errors": result.errors}
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from datetime import timedelta
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -69,7 +70,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     from django.conf import settings
 
     database_ok = _database_ok()
-    stale_after = timezone.now() - timezone.timedelta(seconds=settings.BYCONSENT_WORKER_STALE_SECONDS)
+    stale_after = timezone.now() - timedelta(seconds=settings.BYCONSENT_WORKER_STALE_SECONDS)
     worker = WorkerHeartbeat.objects.filter(last_seen__gte=stale_after).order_by("-last_seen").first() \
         if database_ok else None
     body = {
@@ -85,7 +86,7 @@ def _database_ok() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return True
-    except Exception:  # noqa: BLE001  (any failure means the database is not usable)
+    except Exception:
         return False
 
 
@@ -101,7 +102,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 @staff_required(Action.VIEW_STAFF_PAGES)
 def staff_home(request: HttpRequest) -> HttpResponse:
-    my_areas = RoleAssignment.objects.filter(user=request.user).select_related("area")
+    my_areas = RoleAssignment.objects.filter(user=cast(User, request.user)).select_related("area")
     return render(request, "core/staff_home.html", {"items": attention_items(request.user), "assignments": my_areas})
 
 
@@ -235,7 +236,7 @@ def privacy_erase(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def task_list(request: HttpRequest) -> HttpResponse:
     visible = TaskProgress.objects.all() if request.user.is_superuser else \
-        TaskProgress.objects.filter(requested_by=request.user)
+        TaskProgress.objects.filter(requested_by=cast(User, request.user))
     return render(request, "core/task_list.html", {"tasks": visible[:100]})
 
 
