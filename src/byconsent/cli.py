@@ -61,7 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.demo:
         os.environ.setdefault("BYCONSENT_DEMO", "1")
     prepare_database(load_demo=args.demo)
-    worker = subprocess.Popen([sys.executable, "-m", "byconsent.cli", "worker"])  # noqa: S603
+    worker = subprocess.Popen([sys.executable, "-m", "byconsent.cli", "worker"])
     print_welcome(args.host, args.port)
     try:
         import uvicorn

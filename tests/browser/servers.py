@@ -74,7 +74,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 def asgi_server(transactional_db: None) -> Iterator[str]:
     """Base URL of uvicorn serving byconsent.asgi on a free loopback port."""
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "byconsent.asgi:application", "--host", "127.0.0.1", "--port", str(port),
          "--log-level", "warning", "--lifespan", "off"], cwd=REPO_ROOT, env=subprocess_env())
     url = f"http://127.0.0.1:{port}"
@@ -88,7 +88,7 @@ def asgi_server(transactional_db: None) -> Iterator[str]:
 @pytest.fixture
 def task_worker(transactional_db: None) -> Iterator[subprocess.Popen[bytes]]:
     """`byconsent worker` running against the test database."""
-    process = subprocess.Popen([sys.executable, "-m", "byconsent.cli", "worker"], cwd=REPO_ROOT,  # noqa: S603
+    process = subprocess.Popen([sys.executable, "-m", "byconsent.cli", "worker"], cwd=REPO_ROOT,
                                env=subprocess_env())
     try:
         yield process

@@ -308,6 +308,34 @@ def test_calibration_shrinks_the_error_of_outcomes_tied_to_the_margins() -> None
     assert margin.standard_error < 1e-9
 
 
+def test_calibration_residuals_match_weighted_least_squares() -> None:
+    rng = np.random.default_rng(21)
+    n = 400
+    codes = [rng.integers(0, 3, n), rng.integers(0, 4, n)]
+    weights = rng.uniform(0.5, 2.0, n)
+    z = rng.normal(size=n) + 0.5 * codes[0] - 0.3 * codes[1]
+    design = np.column_stack(
+        [np.ones(n)] + [(code == k).astype(float) for code in codes for k in range(1, code.max() + 1)]
+    )
+    root = np.sqrt(weights)
+    coefficients = np.linalg.lstsq(design * root[:, None], z * root, rcond=None)[0]
+    expected = z - design @ coefficients
+    np.testing.assert_allclose(w._calibration_residuals(z, weights, codes), expected, atol=1e-9)
+
+
+def test_estimates_by_group_give_one_domain_estimate_per_group() -> None:
+    rng = np.random.default_rng(13)
+    area = rng.choice(["north", "south", "east"], size=600)
+    outcome = rng.random(600) < np.where(area == "north", 0.7, 0.3)
+    weights = rng.uniform(0.5, 2.0, 600)
+    by_area = w.estimates_by_group(outcome, weights, area, proportion=True)
+    assert sorted(by_area) == ["east", "north", "south"]
+    for name, estimate in by_area.items():
+        direct = w.weighted_proportion(outcome, weights, subset=area == name)
+        assert estimate == direct
+    assert by_area["north"].ci_low > by_area["south"].ci_high
+
+
 def test_difference_between_groups_and_between_waves() -> None:
     rng = np.random.default_rng(8)
     n = 2000

@@ -591,9 +591,28 @@ def _heuristic_pattern(
         moved = np.abs(deviation) > _TOLERANCE
         flow.set_free(moved & ~hidden)
         hidden |= moved
-        np.minimum(seen_low, values + deviation, out=seen_low)
-        np.maximum(seen_high, values + deviation, out=seen_high)
+        for witness in _stretched(values, deviation):
+            np.minimum(seen_low, witness, out=seen_low)
+            np.maximum(seen_high, witness, out=seen_high)
     return hidden
+
+
+def _stretched(values: FloatArray, deviation: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The two extreme tables along a deviation: values + t * deviation stays feasible until a count hits zero.
+
+    Pushing the deviation as far as it goes, both ways, answers many later requirements without another LP.
+    """
+    deviation = np.where(np.abs(deviation) > _TOLERANCE, deviation, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        forward = np.min(np.where(deviation < 0, values / -deviation, np.inf))
+        backward = np.min(np.where(deviation > 0, values / deviation, np.inf))
+    return _along(values, deviation, float(forward)), _along(values, deviation, -float(backward))
+
+
+def _along(values: FloatArray, deviation: FloatArray, step: float) -> FloatArray:
+    if math.isinf(step):  # nothing limits the move: every moving cell is unbounded in its direction
+        return np.where(deviation != 0, np.sign(deviation) * math.copysign(math.inf, step), values)
+    return values + step * deviation
 
 
 class _FlowLp:
@@ -605,6 +624,9 @@ class _FlowLp:
         zeros = np.zeros(matrix.shape[0])
         split = sp.hstack([matrix, -matrix]).tocsc()
         self.model = _lp_model(split, zeros, zeros, np.zeros(2 * self.size), np.zeros(2 * self.size))
+        # Between requirements only a few bounds and costs change; primal simplex reuses the basis best (measured).
+        self.model.setOptionValue("presolve", "off")
+        self.model.setOptionValue("simplex_strategy", 4)
         self.indices = np.arange(2 * self.size, dtype=np.int32)
         self.model.changeColsCost(2 * self.size, self.indices, np.concatenate([weights, weights]))
         self.amount = math.nan

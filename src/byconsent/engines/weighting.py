@@ -631,6 +631,24 @@ def weighted_proportion(
     )
 
 
+def estimates_by_group(
+    values: npt.ArrayLike,
+    weights: npt.ArrayLike,
+    groups: npt.ArrayLike,
+    *,
+    proportion: bool = False,
+    calibration: Sequence[IntArray] | None = None,
+    confidence: float = 0.95,
+) -> dict[Any, Estimate]:
+    """One estimate per value of ``groups`` (e.g. per area), each a domain of the whole sample."""
+    labels = np.asarray(groups)
+    estimate = weighted_proportion if proportion else weighted_mean
+    return {
+        label.item(): estimate(values, weights, subset=labels == label, calibration=calibration, confidence=confidence)
+        for label in np.unique(labels)
+    }
+
+
 def compare_groups(
     values: npt.ArrayLike,
     weights: npt.ArrayLike,
@@ -723,26 +741,33 @@ def _linearised_se(linearised: FloatArray, w: FloatArray, calibration: Sequence[
 
 
 def _calibration_residuals(
-    z: FloatArray, w: FloatArray, calibration: Sequence[IntArray], sweeps: int = 200, tol: float = 1e-12
+    z: FloatArray, w: FloatArray, calibration: Sequence[IntArray], sweeps: int = 500, tol: float = 1e-12
 ) -> FloatArray:
     """Residuals of a weighted regression of z on the margin categories (main effects), by backfitting.
 
     Backfitting removes, variable by variable, the weighted mean of the residual within each category; repeated, it
-    converges to the weighted least-squares projection without ever building the n x K design matrix.
+    converges to the weighted least-squares projection without building the n x K design matrix. The fitted
+    values are constant within a cell of the margin categories, so the sweeps run on cell totals, not on rows.
     """
-    residual = z.copy()
-    groups = [np.asarray(code, dtype=np.intp) for code in calibration]
-    totals = [np.bincount(code, weights=w) for code in groups]
+    codes = [np.asarray(code, dtype=np.intp) for code in calibration]
+    if any(code.shape != z.shape for code in codes):
+        raise WeightingError("calibration codes must have one entry per respondent")
+    cells = _collapse(codes, [int(code.max()) + 1 for code in codes], None, split_by_base=False)
+    cell_weight = _weighted_count(cells.of_row, w, len(cells.mass))
+    cell_sum = _weighted_count(cells.of_row, w * z, len(cells.mass))
+    category_weight = [_weighted_count(code, cell_weight, int(code.max()) + 1) for code in cells.codes]
+    fitted = np.zeros(len(cells.mass))
     scale = float(np.abs(z).max()) or 1.0
     for _ in range(sweeps):
         largest_shift = 0.0
-        for code, total in zip(groups, totals, strict=True):
-            sums = np.bincount(code, weights=w * residual, minlength=len(total))
+        for code, total in zip(cells.codes, category_weight, strict=True):
+            sums = _weighted_count(code, cell_sum - cell_weight * fitted, len(total))
             means = np.divide(sums, total, out=np.zeros_like(sums), where=total > 0)
-            residual -= means[code]
+            fitted += means[code]
             largest_shift = max(largest_shift, float(np.abs(means).max()))
         if largest_shift <= tol * scale:
             break
+    residual: FloatArray = z - fitted[cells.of_row]
     return residual
 
 

@@ -19,17 +19,17 @@ MAX_ATTEMPTS = 100
 class _Pool:
     """Remaining people per quota value, with O(1) removal (swap with last)."""
 
-    def __init__(self, problem: CompiledProblem, members_of: list[list[int]]):
-        self.problem = problem
-        self.lists = [list(members) for members in members_of]
-        self.position = [{person: index for index, person in enumerate(members)} for members in self.lists]
-        self.present = problem.selectable().tolist()
+    def __init__(self, problem: CompiledProblem, template: _Template):
+        self.quotas_of = template.quotas_of
+        self.lists = [list(members) for members in template.lists]
+        self.position = [dict(where) for where in template.positions]
+        self.present = list(template.present)
 
     def remove(self, person: int) -> None:
         if not self.present[person]:
             return
         self.present[person] = False
-        for quota in self.problem.quota_of[person].tolist():
+        for quota in self.quotas_of[person]:
             members, where = self.lists[quota], self.position[quota]
             index = where.pop(person)
             last = members.pop()
@@ -38,20 +38,28 @@ class _Pool:
                 where[last] = index
 
 
-def _members_by_quota(problem: CompiledProblem) -> list[list[int]]:
-    selectable = problem.selectable()
-    lists: list[list[int]] = [[] for _ in problem.labels]
-    for person in np.flatnonzero(selectable).tolist():
-        for quota in problem.quota_of[person].tolist():
-            lists[quota].append(person)
-    return lists
+class _Template:
+    """Everything an attempt starts from, built once: people per quota value, positions, plain-list lookups."""
+
+    def __init__(self, problem: CompiledProblem):
+        self.quotas_of: list[list[int]] = problem.quota_of.tolist()
+        self.present: list[bool] = problem.selectable().tolist()
+        self.lists: list[list[int]] = [[] for _ in problem.labels]
+        for person, allowed in enumerate(self.present):
+            if allowed:
+                for quota in self.quotas_of[person]:
+                    self.lists[quota].append(person)
+        self.positions = [{person: index for index, person in enumerate(members)} for members in self.lists]
+        self.housemates: dict[int, list[int]] = {}
+        for members in problem.households:
+            for person in members.tolist():
+                self.housemates[person] = [other for other in members.tolist() if other != person]
 
 
-def legacy_attempt(problem: CompiledProblem, rng: np.random.Generator, members_of: list[list[int]]) -> IntArray | None:
-    pool = _Pool(problem, members_of)
+def legacy_attempt(problem: CompiledProblem, rng: np.random.Generator, template: _Template) -> IntArray | None:
+    pool = _Pool(problem, template)
     low, high = problem.low.tolist(), problem.high.tolist()
     counts = [0] * len(low)
-    homes: dict[int, list[int]] = {h: members.tolist() for h, members in enumerate(problem.households)}
     chosen: list[int] = []
     for _ in range(problem.panel_size):
         best, best_ratio = -1, -float("inf")
@@ -66,25 +74,26 @@ def legacy_attempt(problem: CompiledProblem, rng: np.random.Generator, members_o
         person = pool.lists[best][int(rng.integers(len(pool.lists[best])))]
         chosen.append(person)
         pool.remove(person)
-        home = int(problem.household_of[person])
-        for housemate in homes.get(home, []):
+        for housemate in template.housemates.get(person, ()):
             pool.remove(housemate)
-        for quota in problem.quota_of[person].tolist():
+        for quota in template.quotas_of[person]:
             counts[quota] += 1
             if counts[quota] >= high[quota]:
                 for other in list(pool.lists[quota]):
                     pool.remove(other)
-        if any(counts[q] < low[q] and len(pool.lists[q]) < low[q] - counts[q] for q in range(len(low))):
-            return None
+        # stuck: some minimum can no longer be reached with the people left
+        for quota, needed in enumerate(low):
+            if counts[quota] < needed and len(pool.lists[quota]) < needed - counts[quota]:
+                return None
     members = np.array(sorted(chosen), dtype=np.int64)
     return members if is_valid_panel(problem, members) else None
 
 
 def legacy_panel(problem: CompiledProblem, rng: np.random.Generator) -> IntArray | None:
     """One legacy draw, retried up to MAX_ATTEMPTS times; None if every attempt got stuck."""
-    members_of = _members_by_quota(problem)
+    template = _Template(problem)
     for _ in range(MAX_ATTEMPTS):
-        panel = legacy_attempt(problem, rng, members_of)
+        panel = legacy_attempt(problem, rng, template)
         if panel is not None:
             return panel
     return None
@@ -92,11 +101,11 @@ def legacy_panel(problem: CompiledProblem, rng: np.random.Generator) -> IntArray
 
 def legacy_draws(problem: CompiledProblem, rng: np.random.Generator, draws: int) -> list[IntArray]:
     """`draws` independent legacy panels (stuck attempts retried, as the original does)."""
-    members_of = _members_by_quota(problem)
+    template = _Template(problem)
     panels: list[IntArray] = []
     failures = 0
     while len(panels) < draws:
-        panel = legacy_attempt(problem, rng, members_of)
+        panel = legacy_attempt(problem, rng, template)
         if panel is None:
             failures += 1
             if failures > MAX_ATTEMPTS * max(1, draws):
