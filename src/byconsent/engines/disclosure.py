@@ -12,7 +12,8 @@ A table is modelled as a vector of cells (inner cells and totals alike) plus the
    that counts are never negative still cannot pin any primary cell down: the attacker's best bounds on it (a linear
    program) must reach ``upper_protection`` above its true value and down to ``lower_protection`` below it (or 0).
    Chosen by an integer program solved with HiGHS (Benders-style cut generation, exact for one- and two-way tables)
-   or, for large tables, by a per-cell min-cost-flow heuristic that is safe by construction.
+   or, for large tables or when the exact search runs out of time, by a greedy cover of the same cuts (safe by
+   construction, more loss).
 3. Every result is audited with an exact linear program (``feasible_intervals``) before it is returned.
 4. Optional rounding of published figures to a base (e.g. 5), each figure rounded on its own.
 """
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
@@ -184,7 +185,7 @@ class DisclosureSettings:
     rounding_base: int | None = None
     method: SecondaryMethod = "auto"
     cost: CostModel = "value"
-    exact_max_cells: int = 800
+    exact_max_cells: int = 20_000
     time_limit_seconds: float = 20.0
 
     def __post_init__(self) -> None:
@@ -433,7 +434,7 @@ def _secondary_suppression(
         exact = _exact_pattern(table, primary, requirements, weights, deadline)
         if exact is not None:
             return exact, "exact"
-    return _heuristic_pattern(table, primary, requirements, weights), "heuristic"
+    return _greedy_pattern(table, primary, requirements, weights), "heuristic"
 
 
 def _weights(table: AdditiveTable, settings: DisclosureSettings) -> FloatArray:
@@ -453,23 +454,89 @@ def _capacities(values: FloatArray, amount: float) -> tuple[FloatArray, FloatArr
     return up, down
 
 
+@dataclass(frozen=True)
+class _Cut:
+    """sum(coefficients * hidden[cells]) >= amount: enough capacity must be hidden around one primary cell."""
+
+    cells: npt.NDArray[np.intp]
+    coefficients: FloatArray
+    amount: float
+
+
 def _exact_pattern(
     table: AdditiveTable, primary: BoolArray, requirements: list[_Requirement], weights: FloatArray, deadline: float
 ) -> BoolArray | None:
     """Minimum-loss pattern: an integer master problem over "hide this cell", with cuts from the attacker's LP.
 
-    Each cut reads "enough capacity must be hidden around this primary cell": sum(coefficient_i * hidden_i) >= amount.
-    Start with the cuts given by each single sum the cell is in, solve, check every requirement with the deviation
-    LP, add the dual cut of each violated one, and repeat. Returns None if the deadline passes first.
+    Returns None if the deadline passes first (the master keeps its best pattern so far at its own time limit, and
+    any pattern the loop accepts is checked against every requirement, so a late answer is still safe).
+    """
+
+    def master(cuts: list[_Cut], hidden: BoolArray) -> BoolArray | None:
+        return _solve_master(weights, primary, cuts, deadline - time.perf_counter())
+
+    return _cut_loop(table, primary, requirements, master, deadline)
+
+
+def _greedy_pattern(
+    table: AdditiveTable, primary: BoolArray, requirements: list[_Requirement], weights: FloatArray
+) -> BoolArray:
+    """Fast pattern: the same cuts, each met greedily by hiding the cells with the least loss per unit of capacity.
+
+    Cells are only ever added, so a cut met stays met, and the loop stops only when the attacker's LP confirms every
+    requirement: safe by construction, though not of minimum loss.
+    """
+
+    def master(cuts: list[_Cut], hidden: BoolArray) -> BoolArray:
+        grown = hidden.copy()
+        for cut in cuts:
+            _meet_greedily(cut, grown, weights)
+        return grown
+
+    pattern = _cut_loop(table, primary, requirements, master, math.inf)
+    assert pattern is not None  # without a deadline the greedy loop always ends with a pattern
+    return pattern
+
+
+def _meet_greedily(cut: _Cut, hidden: BoolArray, weights: FloatArray) -> None:
+    need = cut.amount - float(cut.coefficients[hidden[cut.cells]].sum())
+    if need <= _TOLERANCE:
+        return
+    open_cells = ~hidden[cut.cells]
+    cells, capacity = cut.cells[open_cells], cut.coefficients[open_cells]
+    for position in np.argsort(weights[cells] / np.minimum(capacity, need), kind="stable"):
+        hidden[cells[position]] = True
+        need -= capacity[position]
+        if need <= _TOLERANCE:
+            return
+
+
+def _cut_loop(
+    table: AdditiveTable,
+    primary: BoolArray,
+    requirements: list[_Requirement],
+    master: Callable[[list[_Cut], BoolArray], BoolArray | None],
+    deadline: float,
+) -> BoolArray | None:
+    """Benders-style loop: choose a pattern meeting the cuts, find requirements it fails, add their dual cuts.
+
+    Starts with the cuts given by each single sum a primary cell is in. A requirement is checked first against
+    tables the attacker's LP has already produced (cheap), and only then with the capped deviation LP, whose dual
+    gives the new cut.
     """
     matrix = _sum_matrix(table).tocsr()
     values = np.asarray(table.values, dtype=np.float64)
-    cuts = [cut for requirement in requirements for cut in _single_sum_cuts(matrix, values, requirement)]
+    by_cell = matrix.tocsc()
+    cuts = [cut for requirement in requirements for cut in _single_sum_cuts(matrix, by_cell, values, requirement)]
     separator = _DeviationLp(matrix)
+    hidden, initial = primary.copy(), len(cuts)
     while time.perf_counter() < deadline:
-        hidden = _solve_master(weights, primary, cuts, deadline - time.perf_counter())
-        if hidden is None:
+        chosen = master(cuts, hidden)
+        if chosen is None:
             return None
+        if len(cuts) > initial and np.array_equal(chosen, hidden):
+            return hidden  # a cut no pattern can meet: stop here and let the audit report it
+        hidden = chosen
         attacker = _AttackerLp(table, hidden)
         violated = [
             cut
@@ -483,42 +550,46 @@ def _exact_pattern(
     return None
 
 
-_Cut = tuple[FloatArray, float]
-
-
 def _target(values: FloatArray, requirement: _Requirement) -> float:
     return float(values[requirement.cell] + requirement.direction * requirement.amount)
 
 
-def _single_sum_cuts(matrix: sp.csr_matrix, values: FloatArray, requirement: _Requirement) -> list[_Cut]:
+def _single_sum_cuts(
+    matrix: sp.csr_matrix, by_cell: sp.csc_matrix, values: FloatArray, requirement: _Requirement
+) -> list[_Cut]:
     """Dual cuts from one sum at a time: inside each sum the cell is in, something else must be able to move."""
     up, down = _capacities(values, requirement.amount)
-    column = matrix[:, [requirement.cell]].tocoo()
+    cell = requirement.cell
     cuts: list[_Cut] = []
-    for row, coefficient in zip(column.row, column.data, strict=True):
-        reduced = np.zeros(values.size)
-        entries = matrix.getrow(row).tocoo()
+    first, last = by_cell.indptr[cell], by_cell.indptr[cell + 1]
+    for row, sign in zip(by_cell.indices[first:last], by_cell.data[first:last], strict=True):
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        cells, signs = matrix.indices[start:end], matrix.data[start:end]
         # With multiplier lambda = direction * a_row,cell on this row, reduced cost r = e_cell - A^T lambda.
-        reduced[entries.col] = -requirement.direction * coefficient * entries.data
-        reduced[requirement.cell] = 0.0
-        cuts.append((_cut_coefficients(reduced, up, down), requirement.amount))
+        reduced = -requirement.direction * sign * signs
+        others = cells != cell
+        cuts.append(_make_cut(cells[others], reduced[others], up, down, requirement.amount))
     return cuts
 
 
-def _cut_coefficients(reduced: FloatArray, up: FloatArray, down: FloatArray) -> FloatArray:
-    coefficients = np.maximum(reduced, 0.0) * up + np.maximum(-reduced, 0.0) * down
-    coefficients[coefficients < 1e-9] = 0.0
-    return coefficients
+def _make_cut(
+    cells: npt.NDArray[np.intp], reduced: FloatArray, up: FloatArray, down: FloatArray, amount: float
+) -> _Cut:
+    coefficients = np.maximum(reduced, 0.0) * up[cells] + np.maximum(-reduced, 0.0) * down[cells]
+    keep = coefficients > 1e-9
+    return _Cut(cells[keep].astype(np.intp), coefficients[keep], amount)
 
 
 def _solve_master(weights: FloatArray, primary: BoolArray, cuts: list[_Cut], seconds: float) -> BoolArray | None:
     size = weights.size
-    rows = np.vstack([coefficients for coefficients, _ in cuts])
-    lower = np.array([amount for _, amount in cuts]) - _TOLERANCE
-    costs = np.where(primary, 0.0, weights)
+    rows = np.concatenate([np.full(cut.cells.size, index) for index, cut in enumerate(cuts)])
+    columns = np.concatenate([cut.cells for cut in cuts])
+    data = np.concatenate([cut.coefficients for cut in cuts])
+    matrix = sp.csr_matrix((data, (rows, columns)), shape=(len(cuts), size))
+    lower = np.array([cut.amount for cut in cuts]) - _TOLERANCE
     result = milp(
-        c=costs,
-        constraints=LinearConstraint(sp.csr_matrix(rows), lower, np.full(lower.size, np.inf)),
+        c=np.where(primary, 0.0, weights),
+        constraints=LinearConstraint(matrix, lower, np.full(lower.size, np.inf)),
         integrality=np.ones(size),
         bounds=Bounds(primary.astype(np.float64), np.ones(size)),
         options={"time_limit": max(seconds, 0.1), "mip_rel_gap": 1e-6},
@@ -562,98 +633,8 @@ class _DeviationLp:
             return None
         # HiGHS reports reduced costs c - A^T y for the minimisation; negated they are the r of the maximisation.
         reduced = -np.asarray(self.model.getSolution().col_dual)
-        reduced[cell] = 0.0
-        return _cut_coefficients(reduced, up, down), requirement.amount
-
-
-def _heuristic_pattern(
-    table: AdditiveTable, primary: BoolArray, requirements: list[_Requirement], weights: FloatArray
-) -> BoolArray:
-    """For each requirement in turn, find the cheapest deviation (a min-cost flow LP) and hide the cells it moves.
-
-    Already hidden cells are free. Hiding more cells only widens every attacker range, so a requirement met stays
-    met: the pattern is safe by construction, though not of minimum loss. Each deviation found is also a witness
-    (a table the attacker cannot rule out), so later requirements it already meets are skipped.
-    """
-    flow = _FlowLp(_sum_matrix(table).tocsc(), np.asarray(table.values, dtype=np.float64), weights)
-    hidden = primary.copy()
-    flow.set_free(hidden)
-    values = flow.values
-    seen_low, seen_high = values.copy(), values.copy()
-    for requirement in sorted(requirements, key=lambda r: (r.direction, r.amount, -table.values[r.cell], r.cell)):
-        target = _target(values, requirement)
-        seen = seen_high if requirement.direction > 0 else seen_low
-        if requirement.direction * (seen[requirement.cell] - target) >= -_TOLERANCE:
-            continue
-        deviation = flow.cheapest_deviation(requirement)
-        if deviation is None:
-            continue  # no deviation exists even with every cell hidden; the audit will report it
-        moved = np.abs(deviation) > _TOLERANCE
-        flow.set_free(moved & ~hidden)
-        hidden |= moved
-        for witness in _stretched(values, deviation):
-            np.minimum(seen_low, witness, out=seen_low)
-            np.maximum(seen_high, witness, out=seen_high)
-    return hidden
-
-
-def _stretched(values: FloatArray, deviation: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """The two extreme tables along a deviation: values + t * deviation stays feasible until a count hits zero.
-
-    Pushing the deviation as far as it goes, both ways, answers many later requirements without another LP.
-    """
-    deviation = np.where(np.abs(deviation) > _TOLERANCE, deviation, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        forward = np.min(np.where(deviation < 0, values / -deviation, np.inf))
-        backward = np.min(np.where(deviation > 0, values / deviation, np.inf))
-    return _along(values, deviation, float(forward)), _along(values, deviation, -float(backward))
-
-
-def _along(values: FloatArray, deviation: FloatArray, step: float) -> FloatArray:
-    if math.isinf(step):  # nothing limits the move: every moving cell is unbounded in its direction
-        return np.where(deviation != 0, np.sign(deviation) * math.copysign(math.inf, step), values)
-    return values + step * deviation
-
-
-class _FlowLp:
-    """Min-cost deviation LP: columns are increases then decreases of each cell, A (up - down) = 0."""
-
-    def __init__(self, matrix: sp.csc_matrix, values: FloatArray, weights: FloatArray) -> None:
-        self.values = values
-        self.size = values.size
-        zeros = np.zeros(matrix.shape[0])
-        split = sp.hstack([matrix, -matrix]).tocsc()
-        self.model = _lp_model(split, zeros, zeros, np.zeros(2 * self.size), np.zeros(2 * self.size))
-        # Between requirements only a few bounds and costs change; primal simplex reuses the basis best (measured).
-        self.model.setOptionValue("presolve", "off")
-        self.model.setOptionValue("simplex_strategy", 4)
-        self.indices = np.arange(2 * self.size, dtype=np.int32)
-        self.model.changeColsCost(2 * self.size, self.indices, np.concatenate([weights, weights]))
-        self.amount = math.nan
-        self.upper = np.zeros(2 * self.size)
-
-    def set_free(self, cells: BoolArray) -> None:
-        """Hidden cells cost nothing to move."""
-        chosen = np.flatnonzero(cells)
-        both = np.concatenate([chosen, chosen + self.size]).astype(np.int32)
-        self.model.changeColsCost(both.size, both, np.zeros(both.size))
-
-    def cheapest_deviation(self, requirement: _Requirement) -> FloatArray | None:
-        if requirement.amount != self.amount:  # capacities depend only on the amount: reset them when it changes
-            self.upper = np.concatenate(_capacities(self.values, requirement.amount))
-            self.model.changeColsBounds(self.upper.size, self.indices, np.zeros(self.upper.size), self.upper)
-            self.amount = requirement.amount
-        cell = requirement.cell
-        forced, blocked = (cell, cell + self.size) if requirement.direction > 0 else (cell + self.size, cell)
-        self.model.changeColBounds(forced, requirement.amount, requirement.amount)
-        self.model.changeColBounds(blocked, 0.0, 0.0)
-        _run(self.model)
-        # Read the answer before restoring the bounds: changing the model clears its status and solution.
-        found = self.model.getModelStatus() == highspy.HighsModelStatus.kOptimal
-        moved = np.asarray(self.model.getSolution().col_value)
-        for column in (forced, blocked):
-            self.model.changeColBounds(column, 0.0, float(self.upper[column]))
-        return np.asarray(moved[: self.size] - moved[self.size :]) if found else None
+        others = np.flatnonzero(self.indices != cell)
+        return _make_cut(others, reduced[others], up, down, requirement.amount)
 
 
 def _release_determined_cells(table: AdditiveTable, primary: BoolArray, hidden: BoolArray) -> BoolArray:
