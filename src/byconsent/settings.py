@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Our apps come before allauth so that our templates for its pages (GOV.UK styled) take precedence.
+    "byconsent.core",
+    "byconsent.ui",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -76,8 +79,6 @@ INSTALLED_APPS = [
     "auditlog",
     "django_tasks",
     "django_tasks_db",
-    "byconsent.core",
-    "byconsent.ui",
 ]
 
 MIDDLEWARE = [
