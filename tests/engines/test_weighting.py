@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.optimize import brentq
 
 from byconsent.commands import rake as rake_command
 from byconsent.engines import weighting as w
@@ -33,9 +34,16 @@ def _naive_rake(
                 rows = codes == category
                 weights[rows] *= share * total / weights[rows].sum()
         if bounds is not None:
-            for _ in range(100):  # clipping moves the mean the bounds are relative to
-                weights = np.clip(weights, bounds[0] * weights.mean(), bounds[1] * weights.mean())
+            weights = _clip_around_own_mean(weights, *bounds)
     return weights / weights.mean()
+
+
+def _clip_around_own_mean(weights: np.ndarray, lower: float, upper: float) -> np.ndarray:
+    """Reference trimming: find the mean m with mean(clip(w, lower m, upper m)) = m by Brent's method."""
+    if weights.min() >= lower * weights.mean() and weights.max() <= upper * weights.mean():
+        return weights
+    mean = brentq(lambda m: np.clip(weights, lower * m, upper * m).mean() - m, 1e-9, weights.max() / lower, xtol=1e-15)
+    return np.clip(weights, lower * mean, upper * mean)
 
 
 @st.composite

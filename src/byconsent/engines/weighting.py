@@ -447,17 +447,55 @@ def _ipf(
 
 
 def _apply_trim(factors: FloatArray, cells: _Cells, trim: TrimBounds, n: int) -> FloatArray:
-    """Clip weights to the bounds around their mean; clipping moves the mean, so repeat until both agree."""
+    """Clip weights to [lower, upper] x their mean, where the mean is that of the clipped weights themselves.
+
+    Clipping moves the mean, so clipping around the old mean can leave weights outside the new bounds. We solve
+    for the mean m with mean(clip(w, lower m, upper m)) = m instead: the ratio of the left side to m falls
+    steadily as m grows, from at least 1 to at most 1, so bisection finds it; a last exact step fixes m given
+    which weights end up on each bound.
+    """
     weight = factors * cells.base
-    for _ in range(100):
-        mean = float(np.dot(weight, cells.respondents)) / n
-        low = -math.inf if trim.lower is None else trim.lower * mean
-        high = math.inf if trim.upper is None else trim.upper * mean
-        if weight.min() >= low * (1 - 1e-12) and weight.max() <= high * (1 + 1e-12):
+    count = cells.respondents
+    lower = 0.0 if trim.lower is None else trim.lower
+    upper = math.inf if trim.upper is None else trim.upper
+    mean = float(np.dot(weight, count)) / n
+    if weight.min() >= lower * mean and weight.max() <= upper * mean:
+        return factors
+
+    def clipped_mean_ratio(m: float) -> float:
+        return float(np.dot(np.clip(weight / m, lower, upper), count)) / n
+
+    positive = weight[weight > 0]
+    if positive.size == 0:
+        return factors
+    # Infeasible bounds can drive some weights towards 0 sweep after sweep; only positive ones bracket the mean.
+    low = max(min(mean, float(positive.min()) / upper), mean * 1e-200)  # ratio >= 1 here (floor: no underflow)
+    high = max(mean, float(weight.max()) / lower) if lower > 0 else mean  # ratio <= 1 here
+    for _ in range(200):
+        middle = math.sqrt(low * high)
+        if clipped_mean_ratio(middle) >= 1.0:
+            low = middle
+        else:
+            high = middle
+        if high / low - 1.0 < 1e-15:
             break
-        weight = np.clip(weight, low, high)
-    trimmed: FloatArray = weight / cells.base
+    m = _exact_trim_mean(weight, count, n, lower, upper, low)
+    trimmed: FloatArray = np.clip(weight, lower * m, upper * m) / cells.base
     return trimmed
+
+
+def _exact_trim_mean(weight: FloatArray, count: FloatArray, n: int, lower: float, upper: float, guess: float) -> float:
+    """Given which weights sit on a bound at ``guess``, the mean solves one linear equation."""
+    at_lower = weight <= lower * guess
+    at_upper = weight >= upper * guess
+    free = ~(at_lower | at_upper)
+    denominator = n - lower * float(count[at_lower].sum()) - upper * float(count[at_upper].sum())
+    if denominator <= 0 or not free.any():
+        return guess
+    exact = float(np.dot(weight[free], count[free])) / denominator
+    # Keep the bisection answer if the exact step would move a weight across a bound (it is then off by < 1e-15).
+    unchanged = np.array_equal(at_lower, weight <= lower * exact) and np.array_equal(at_upper, weight >= upper * exact)
+    return exact if unchanged else guess
 
 
 def _max_error(cells: _Cells, factors: FloatArray, targets: Sequence[FloatArray]) -> float:
