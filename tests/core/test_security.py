@@ -69,3 +69,9 @@ def test_pages_carry_a_nonce_based_csp_and_no_inline_script_without_it(db, clien
         opening = chunk.split(">")[0]
         assert f'nonce="{nonce}"' in opening or "src=" in opening
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_public_posts_beyond_the_bucket_get_429(db, client):
+    responses = [client.post("/unsubscribe/unknown-token/", {"scope": "all"}).status_code for _ in range(22)]
+    assert responses[:20] == [200] * 20
+    assert responses[20:] == [429, 429]

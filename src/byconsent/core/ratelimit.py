@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from functools import wraps
+from typing import Any
+
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 from byconsent.core.models import RateLimitBucket
@@ -30,3 +35,18 @@ def client_key(request: object, action: str) -> str:
     meta = getattr(request, "META", {})
     address = meta.get("REMOTE_ADDR", "unknown")
     return f"{action}:{address}"
+
+
+def rate_limited(action: str, per_minute: float, burst: int) -> Any:
+    """View decorator for public writes: a POST beyond the bucket gets 429 with a plain explanation."""
+
+    def decorator(view: Any) -> Any:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method == "POST" and not allow(client_key(request, action), per_minute, burst):
+                return render(request, "core/rate_limited.html", status=429)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

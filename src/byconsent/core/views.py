@@ -31,6 +31,7 @@ from byconsent.core.forms import (
 from byconsent.core.models import Area, Contribution, RoleAssignment, TaskProgress, User, WorkerHeartbeat
 from byconsent.core.policy import Action, areas_where, can, get_visible_or_404, require
 from byconsent.core.postcodes import find_area
+from byconsent.core.ratelimit import rate_limited
 from byconsent.core.registries import attention_items, public_listings
 
 PAGE_SIZE = 50
@@ -91,6 +92,7 @@ def _database_ok() -> bool:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("unsubscribe", per_minute=10, burst=20)
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         preference = notifications.unsubscribe(token, everything=request.POST.get("scope") == "all")
