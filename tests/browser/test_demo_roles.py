@@ -17,7 +17,7 @@ from .signin import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PUBLIC_PAGES = ["/", "/?postcode=EH1+1YZ", "/accessibility/", "/privacy/", "/cookies/"]
+PUBLIC_PAGES = ["/", "/?postcode=EH1+1YZ", "/accessibility/", "/privacy/", "/cookies/", "/account/messages/"]
 
 
 def pages_for(user: User) -> list[str]:

@@ -54,3 +54,19 @@ def test_notify_backend_sends_through_the_client(settings):
     assert backend.send_messages([EmailMessage("Subj", "Body", to=["x@example.test"])]) == 1
     assert client.sent == [{"email_address": "x@example.test", "template_id": "template-1",
                             "personalisation": {"subject": "Subj", "body": "Body"}}]
+
+
+def test_signed_in_person_turns_messages_off_and_on(db, make_user, client_for):
+    from byconsent.core.models import AuditEntry
+
+    person = make_user(email="me@example.test")
+    notifications.preference("me@example.test", "consultations")
+    client = client_for(person)
+    assert "consultations" in client.get("/account/messages/").content.decode()
+    client.post("/account/messages/", {"topic": "consultations", "subscribed": "no"})
+    assert not notifications.allows("me@example.test", "consultations")
+    client.post("/account/messages/", {"topic": "*", "subscribed": "no"})
+    assert not notifications.allows("me@example.test", "events")
+    client.post("/account/messages/", {"topic": "*", "subscribed": "yes"})
+    assert notifications.allows("me@example.test", "events")
+    assert AuditEntry.objects.filter(action="notifications.preference_changed").count() == 3

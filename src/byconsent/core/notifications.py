@@ -6,6 +6,8 @@ retried or double-clicked action never sends twice) and enqueues delivery after 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -91,3 +93,21 @@ def unsubscribe(token: str, everything: bool = False) -> NotificationPreference 
             everything_pref.subscribed = False
             everything_pref.save(update_fields=["subscribed", "updated_at"])
     return pref
+
+
+def set_subscription(actor: Any, email: str, topic: str, subscribed: bool) -> NotificationPreference:
+    """A person (or staff on their behalf) turns a topic, or everything ('*'), on or off. Audited."""
+    from byconsent.core import audit
+
+    with transaction.atomic():
+        pref = preference(email, topic)
+        before = {"subscribed": pref.subscribed}
+        pref.subscribed = subscribed
+        pref.save(update_fields=["subscribed", "updated_at"])
+        audit.record(actor, "notifications.preference_changed", pref, before=before,
+                     after={"topic": topic, "subscribed": subscribed})
+    return pref
+
+
+def preferences_for(email: str) -> list[NotificationPreference]:
+    return list(NotificationPreference.objects.filter(email=email.lower()).order_by("topic"))

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.public_home, name="public_home"),
     path("healthz", views.healthz, name="healthz"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("account/messages/", views.message_preferences, name="message_preferences"),
     path("live/<slug:channel>/", live.live_stream, name="live_stream"),
     path("staff/", views.staff_home, name="staff_home"),
     path("staff/areas/", views.area_list, name="area_list"),

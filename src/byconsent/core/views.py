@@ -100,6 +100,24 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "core/unsubscribe.html", {"token": token})
 
 
+@login_required
+def message_preferences(request: HttpRequest) -> HttpResponse:
+    """A signed-in person chooses which kinds of message they get; '*' is everything."""
+    email = cast(User, request.user).email
+    if request.method == "POST":
+        topic = request.POST.get("topic", "")
+        subscribed = request.POST.get("subscribed") == "yes"
+        if topic:
+            notifications.set_subscription(request.user, email, topic, subscribed)
+            messages.success(request, _("Your choice is saved."))
+        return redirect("core:message_preferences")
+    preferences = notifications.preferences_for(email)
+    everything = next((p for p in preferences if p.topic == notifications.ALL_TOPICS), None)
+    topics = [p for p in preferences if p.topic != notifications.ALL_TOPICS]
+    return render(request, "core/message_preferences.html", {
+        "all_on": everything is None or everything.subscribed, "topics": topics})
+
+
 # ---- staff home, areas and roles --------------------------------------------------------------------------------
 
 @staff_required(Action.VIEW_STAFF_PAGES)
