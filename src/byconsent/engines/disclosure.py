@@ -35,6 +35,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 CellStatus = Literal["published", "primary", "secondary"]
 SecondaryMethod = Literal["auto", "exact", "heuristic"]
 CostModel = Literal["value", "count"]
+MethodUsed = Literal["exact", "heuristic", "none", "everything hidden"]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -241,7 +242,7 @@ class DisclosureResult:
     status: tuple[CellStatus, ...]
     threshold: int
     rounding_base: int | None
-    method_used: Literal["exact", "heuristic", "none"]
+    method_used: MethodUsed
     method_note: str
     audit: AuditReport
     seconds: float = field(default=0.0, compare=False)
@@ -284,7 +285,8 @@ def protect(table: AdditiveTable, settings: DisclosureSettings | None = None) ->
     settings = settings or DisclosureSettings()
     started = time.perf_counter()
     primary = primary_mask(table, settings)
-    suppressed, method_used = _secondary_suppression(table, primary, settings)
+    suppressed, chosen_method = _secondary_suppression(table, primary, settings)
+    method_used: MethodUsed = chosen_method
     suppressed = _release_determined_cells(table, primary, suppressed)
     status: tuple[CellStatus, ...] = tuple(
         "primary" if p else "secondary" if s else "published" for p, s in zip(primary, suppressed, strict=True)
@@ -293,7 +295,7 @@ def protect(table: AdditiveTable, settings: DisclosureSettings | None = None) ->
     if not report.passed:
         # Never publish a table that fails its own audit; hiding everything is the safe fallback.
         status = tuple("primary" if p else "secondary" for p in primary)
-        report = audit(table, status, settings)
+        report, method_used = audit(table, status, settings), "everything hidden"
     base = settings.rounding_base
     published = tuple(None if s != "published" else _round(v, base) for v, s in zip(table.values, status, strict=True))
     return DisclosureResult(
