@@ -116,6 +116,26 @@ def test_trimming_that_bites_still_meets_the_margins_when_feasible() -> None:
     assert trimmed.design_effect < untrimmed.design_effect
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.floats(0.01, 100.0), min_size=2, max_size=30),
+    st.sampled_from([(0.5, 2.0), (None, 1.5), (0.8, None), (0.9, 1.1)]),
+    st.integers(0, 2**32 - 1),
+)
+def test_trimmed_mean_solves_its_equation(
+    values: list[float], bounds: tuple[float | None, float | None], seed: int
+) -> None:
+    weight = np.array(values)
+    count = np.random.default_rng(seed).integers(1, 5, len(values)).astype(float)
+    n = int(count.sum())
+    lower = 0.0 if bounds[0] is None else bounds[0]
+    upper = math.inf if bounds[1] is None else bounds[1]
+    m = w._trimmed_mean(weight, count, n, lower, upper)
+    assert m is not None and m > 0
+    clipped = np.clip(weight, lower * m, upper * m)
+    assert float(np.dot(clipped, count)) / n == pytest.approx(m, rel=1e-12)
+
+
 def test_infeasible_bounds_are_reported_not_hidden() -> None:
     age = np.array([0] * 5 + [1] * 95)
     result = w.rake({"age": age}, {"age": {0: 0.5, 1: 0.5}}, trim=w.TrimBounds(None, 3.0), max_iter=50)
@@ -145,6 +165,18 @@ def test_cell_collapsing_matches_row_by_row_raking_with_base_weights_and_trimmin
 def test_rake_codes_rejects_codes_outside_the_categories() -> None:
     with pytest.raises(w.WeightingError, match="from 0 to 1"):
         w.rake_codes({"sex": np.array([0, 1, 2])}, {"sex": {"f": 0.5, "m": 0.5}})
+
+
+def test_many_variables_with_many_categories_do_not_overflow_the_cell_key() -> None:
+    rng = np.random.default_rng(17)
+    data = {f"v{i}": rng.integers(0, 50, 3000) for i in range(12)}  # 50**12 combinations: more than 2**62
+    targets = {name: {c: 1 / 50 for c in range(50)} for name in data}
+    result = w.rake(data, targets, max_iter=2000)
+    assert result.converged
+    assert result.cells == 3000
+    for values in data.values():
+        shares = np.bincount(values, weights=result.weights, minlength=50) / result.weights.sum()
+        np.testing.assert_allclose(shares, 1 / 50, atol=1e-6)
 
 
 def test_base_weights_are_kept_when_the_sample_already_matches() -> None:

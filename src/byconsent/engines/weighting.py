@@ -376,31 +376,35 @@ def _check_empty_categories(
 
 def _collapse(codes: Sequence[IntArray], sizes: Sequence[int], base: FloatArray | None, split_by_base: bool) -> _Cells:
     """Number the distinct combinations of categories (and base weight, when trimming needs it) present."""
-    key = codes[0].astype(np.int64)
-    space = sizes[0]
-    for code, size in zip(codes[1:], sizes[1:], strict=True):
+    parts = list(zip(codes, sizes, strict=True))
+    if split_by_base and base is not None:
+        base_values, base_code = np.unique(base, return_inverse=True)
+        parts.append((base_code.reshape(-1).astype(np.intp), len(base_values)))
+    key = parts[0][0].astype(np.int64)
+    space = parts[0][1]
+    for code, size in parts[1:]:
+        if space * size >= 2**62:
+            # Renumber the combinations seen so far before the mixed-radix key could overflow 64 bits.
+            key, present = _dense_ids(key, space)
+            key, space = key.astype(np.int64), len(present)
         key *= size
         key += code
         space *= size
-    base_values: FloatArray | None = None
-    if split_by_base and base is not None:
-        base_values, base_code = np.unique(base, return_inverse=True)
-        key = key * len(base_values) + base_code.reshape(-1)
-        space *= len(base_values)
     of_row, cell_keys = _dense_ids(key, space)
-    cell_codes: list[IntArray] = []
-    remainder = cell_keys // (len(base_values) if base_values is not None else 1)
-    for size in reversed(sizes):
-        cell_codes.append((remainder % size).astype(np.intp))
-        remainder //= size
-    cell_codes.reverse()
+    # Any respondent of a cell can stand for it: they all share its categories (and base weight, if split).
+    member = np.empty(len(cell_keys), dtype=np.intp)
+    member[of_row] = np.arange(len(of_row))
     respondents = np.bincount(of_row, minlength=len(cell_keys)).astype(np.float64)
-    mass = (
-        respondents if base is None else np.bincount(of_row, weights=base, minlength=len(cell_keys)).astype(np.float64)
-    )
+    mass = respondents if base is None else _weighted_count(of_row, base, len(cell_keys))
     # Without a split, a cell's base is only used for trimming, where it is constant (all ones) by construction.
-    cell_base = np.ones(len(cell_keys)) if base_values is None else base_values[cell_keys % len(base_values)]
-    return _Cells(of_row=of_row, codes=cell_codes, mass=mass, base=cell_base, respondents=respondents)
+    cell_base = base[member] if split_by_base and base is not None else np.ones(len(cell_keys))
+    return _Cells(
+        of_row=of_row,
+        codes=[code[member] for code in codes],
+        mass=mass,
+        base=cell_base,
+        respondents=respondents,
+    )
 
 
 def _dense_ids(key: npt.NDArray[np.int64], space: int) -> tuple[IntArray, npt.NDArray[np.int64]]:
@@ -450,52 +454,64 @@ def _apply_trim(factors: FloatArray, cells: _Cells, trim: TrimBounds, n: int) ->
     """Clip weights to [lower, upper] x their mean, where the mean is that of the clipped weights themselves.
 
     Clipping moves the mean, so clipping around the old mean can leave weights outside the new bounds. We solve
-    for the mean m with mean(clip(w, lower m, upper m)) = m instead: the ratio of the left side to m falls
-    steadily as m grows, from at least 1 to at most 1, so bisection finds it; a last exact step fixes m given
-    which weights end up on each bound.
+    mean(clip(w, lower m, upper m)) = m for m exactly instead (see ``_trimmed_mean``).
     """
     weight = factors * cells.base
-    count = cells.respondents
     lower = 0.0 if trim.lower is None else trim.lower
     upper = math.inf if trim.upper is None else trim.upper
-    mean = float(np.dot(weight, count)) / n
+    mean = float(np.dot(weight, cells.respondents)) / n
     if weight.min() >= lower * mean and weight.max() <= upper * mean:
         return factors
-
-    def clipped_mean_ratio(m: float) -> float:
-        return float(np.dot(np.clip(weight / m, lower, upper), count)) / n
-
-    positive = weight[weight > 0]
-    if positive.size == 0:
+    m = _trimmed_mean(weight, cells.respondents, n, lower, upper)
+    if m is None:
         return factors
-    # Infeasible bounds can drive some weights towards 0 sweep after sweep; only positive ones bracket the mean.
-    low = max(min(mean, float(positive.min()) / upper), mean * 1e-200)  # ratio >= 1 here (floor: no underflow)
-    high = max(mean, float(weight.max()) / lower) if lower > 0 else mean  # ratio <= 1 here
-    for _ in range(200):
-        middle = math.sqrt(low * high)
-        if clipped_mean_ratio(middle) >= 1.0:
-            low = middle
-        else:
-            high = middle
-        if high / low - 1.0 < 1e-15:
-            break
-    m = _exact_trim_mean(weight, count, n, lower, upper, low)
     trimmed: FloatArray = np.clip(weight, lower * m, upper * m) / cells.base
     return trimmed
 
 
-def _exact_trim_mean(weight: FloatArray, count: FloatArray, n: int, lower: float, upper: float, guess: float) -> float:
-    """Given which weights sit on a bound at ``guess``, the mean solves one linear equation."""
-    at_lower = weight <= lower * guess
-    at_upper = weight >= upper * guess
-    free = ~(at_lower | at_upper)
-    denominator = n - lower * float(count[at_lower].sum()) - upper * float(count[at_upper].sum())
-    if denominator <= 0 or not free.any():
-        return guess
-    exact = float(np.dot(weight[free], count[free])) / denominator
-    # Keep the bisection answer if the exact step would move a weight across a bound (it is then off by < 1e-15).
-    unchanged = np.array_equal(at_lower, weight <= lower * exact) and np.array_equal(at_upper, weight >= upper * exact)
-    return exact if unchanged else guess
+def _trimmed_mean(weight: FloatArray, count: FloatArray, n: int, lower: float, upper: float) -> float | None:
+    """The m > 0 with sum(count * clip(weight, lower m, upper m)) = n m, without iterating.
+
+    The clipped mean divided by m falls as m grows, and between consecutive break points (weight / lower,
+    weight / upper) the set of weights on each bound is fixed, so the equation is linear there. Sorting once and
+    using prefix sums evaluates the ratio at every break point at the same time; the root lies in the interval
+    where the ratio crosses 1.
+    """
+    order = np.argsort(weight)
+    sorted_weight, sorted_count = weight[order], count[order]
+    people = np.concatenate(([0.0], np.cumsum(sorted_count)))
+    mass = np.concatenate(([0.0], np.cumsum(sorted_count * sorted_weight)))
+
+    def bound_sets(m: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        at_lower = np.searchsorted(sorted_weight, lower * m, side="right")
+        at_upper = np.searchsorted(sorted_weight, upper * m, side="left")
+        return people[at_lower], people[-1] - people[at_upper], mass[at_upper] - mass[at_lower]
+
+    positive = sorted_weight[sorted_weight > 0]
+    if positive.size == 0:
+        return None
+    breaks = [positive / upper] if math.isfinite(upper) else []
+    if lower > 0:
+        breaks.append(positive / lower)
+    candidates = np.unique(np.concatenate(breaks)) if breaks else np.array([float(positive.mean())])
+    # Weights driven towards 0 by infeasible bounds can underflow here; such break points carry no information.
+    candidates = candidates[(candidates > 0) & np.isfinite(candidates)]
+    if candidates.size == 0:
+        return None
+    below, above, free = bound_sets(candidates)
+    # With no upper bound nobody is above it; writing that out avoids inf * 0.
+    capped = upper * candidates * above if math.isfinite(upper) else np.zeros_like(candidates)
+    ratio = (lower * candidates * below + capped + free) / (n * candidates)
+    crossing = int(np.searchsorted(-ratio, -1.0, side="right"))  # ratio is non-increasing: first index below 1
+    if crossing == 0:
+        probe = candidates[0] / 2
+    elif crossing == len(candidates):
+        probe = candidates[-1] * 2
+    else:
+        probe = (candidates[crossing - 1] + candidates[crossing]) / 2
+    people_below, people_above, free_mass = (float(x[0]) for x in bound_sets(np.array([probe])))
+    denominator = n - lower * people_below - (upper * people_above if people_above > 0 else 0.0)
+    return free_mass / denominator if denominator > 0 and free_mass > 0 else None
 
 
 def _max_error(cells: _Cells, factors: FloatArray, targets: Sequence[FloatArray]) -> float:
