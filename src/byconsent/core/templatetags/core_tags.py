@@ -40,3 +40,11 @@ def staff_links(context: Any) -> list[StaffLink]:
             href = reverse(url_name)
             links.append(StaffLink(str(label), href, request.path == href))
     return links
+
+
+@register.filter
+def user_html(value: str) -> str:
+    """{{ text|user_html }}: render user-supplied HTML safely."""
+    from byconsent.core.html import clean_html
+
+    return clean_html(value)
