@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.accessibility import check_page
 
@@ -15,7 +18,24 @@ INFORMATION_PAGES = {
     "cookies": ("/cookies/", "Cookies"),
 }
 
-browser_test = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+def sign_in_as(context: BrowserContext, base_url: str, user: Any) -> None:
+    """Give the browser a signed-in session without going through the sign-in pages (tested elsewhere)."""
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base_url}])
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_home_page_renders_accessibly(page: Page) -> None:
+    page.goto("/")
+    expect(page).to_have_title(re.compile(r" – ByConsent$"))
+    expect(page.get_by_role("navigation", name="Menu").get_by_role("link", name="Home")).to_have_attribute(
+        "aria-current", "page"
+    )
+    check_page(page, "home")
 
 
 @pytest.mark.parametrize("name", INFORMATION_PAGES)
@@ -85,3 +105,27 @@ def test_layout_reflows_on_a_320_pixel_screen(narrow_page: Page, name: str) -> N
     overflow = narrow_page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{name} scrolls sideways by {overflow}px on a 320px screen"
     check_page(narrow_page, f"info-{name}-320px")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_staff_link_shows_only_for_staff_and_sign_out_is_a_form(
+    browser_context_factory: Any, live_server: Any, make_user: Any, area_tree: dict[str, Any]
+) -> None:
+    from byconsent.core.models import Role
+
+    navigation_links = {}
+    for who, user in {"public": make_user(), "staff": make_user(Role.LOCAL_OFFICER, area_tree["north"])}.items():
+        context = browser_context_factory()
+        sign_in_as(context, live_server.url, user)
+        page = context.new_page()
+        page.goto("/accessibility/")
+        menu = page.get_by_role("navigation", name="Menu")
+        expect(menu.get_by_role("button", name="Sign out")).to_be_visible()
+        navigation_links[who] = menu.get_by_role("link").all_inner_texts()
+        check_page(page, f"signed-in-{who}")
+    assert "Staff" not in navigation_links["public"]
+    assert "Staff" in navigation_links["staff"]
+
+    menu.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("navigation", name="Menu").get_by_role("link", name="Sign in")).to_be_visible()
