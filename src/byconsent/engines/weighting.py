@@ -377,34 +377,52 @@ def _check_empty_categories(
 def _collapse(codes: Sequence[IntArray], sizes: Sequence[int], base: FloatArray | None, split_by_base: bool) -> _Cells:
     """Number the distinct combinations of categories (and base weight, when trimming needs it) present."""
     parts = list(zip(codes, sizes, strict=True))
+    base_values: FloatArray | None = None
     if split_by_base and base is not None:
         base_values, base_code = np.unique(base, return_inverse=True)
         parts.append((base_code.reshape(-1).astype(np.intp), len(base_values)))
     key = parts[0][0].astype(np.int64)
     space = parts[0][1]
+    renumbered = False
     for code, size in parts[1:]:
         if space * size >= 2**62:
             # Renumber the combinations seen so far before the mixed-radix key could overflow 64 bits.
             key, present = _dense_ids(key, space)
-            key, space = key.astype(np.int64), len(present)
+            key, space, renumbered = key.astype(np.int64), len(present), True
         key *= size
         key += code
         space *= size
     of_row, cell_keys = _dense_ids(key, space)
-    # Any respondent of a cell can stand for it: they all share its categories (and base weight, if split).
-    member = np.empty(len(cell_keys), dtype=np.intp)
-    member[of_row] = np.arange(len(of_row))
+    part_codes = _part_codes(cell_keys, parts) if not renumbered else _member_codes(of_row, parts)
     respondents = np.bincount(of_row, minlength=len(cell_keys)).astype(np.float64)
     mass = respondents if base is None else _weighted_count(of_row, base, len(cell_keys))
     # Without a split, a cell's base is only used for trimming, where it is constant (all ones) by construction.
-    cell_base = base[member] if split_by_base and base is not None else np.ones(len(cell_keys))
+    cell_base = np.ones(len(cell_keys)) if base_values is None else base_values[part_codes[-1]]
     return _Cells(
         of_row=of_row,
-        codes=[code[member] for code in codes],
+        codes=part_codes[: len(codes)],
         mass=mass,
         base=cell_base,
         respondents=respondents,
     )
+
+
+def _part_codes(cell_keys: npt.NDArray[np.int64], parts: Sequence[tuple[IntArray, int]]) -> list[IntArray]:
+    """Each cell's code in every part, read back from its mixed-radix key (O(cells), no pass over the rows)."""
+    remainder = cell_keys.copy()
+    decoded: list[IntArray] = []
+    for _, size in reversed(parts):
+        decoded.append((remainder % size).astype(np.intp))
+        remainder //= size
+    decoded.reverse()
+    return decoded
+
+
+def _member_codes(of_row: IntArray, parts: Sequence[tuple[IntArray, int]]) -> list[IntArray]:
+    """Each cell's code in every part, from any one of its respondents (used when keys were renumbered)."""
+    member = np.empty(int(of_row.max()) + 1, dtype=np.intp)
+    member[of_row] = np.arange(len(of_row))
+    return [code[member] for code, _ in parts]
 
 
 def _dense_ids(key: npt.NDArray[np.int64], space: int) -> tuple[IntArray, npt.NDArray[np.int64]]:
