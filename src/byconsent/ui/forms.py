@@ -49,7 +49,9 @@ class GovukDateWidget(forms.MultiWidget):
             return [day, month, year]
         return [None, None, None]
 
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> str | None:
+    # The stubs say a MultiWidget returns a list; what the field receives is up to the widget, and DateField wants
+    # one string it can parse.
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> str | None:  # type: ignore[override]
         day, month, year = (part.strip() if part else "" for part in super().value_from_datadict(data, files, name))
         if not (day or month or year):
             return None

@@ -81,7 +81,7 @@ class Option:
 class FieldView:
     """Everything a GOV.UK field template needs, worked out once in Python."""
 
-    field: BoundField
+    bound_field: BoundField
     kind: str
     input_id: str
     hint_id: str
