@@ -129,3 +129,21 @@ def test_staff_link_shows_only_for_staff_and_sign_out_is_a_form(
 
     menu.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("navigation", name="Menu").get_by_role("link", name="Sign in")).to_be_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_printed_pages_drop_the_navigation_and_show_where_links_go(page: Page) -> None:
+    page.goto("/privacy/")
+    chrome = [page.locator(".govuk-service-navigation__wrapper"), page.locator(".app-language-switcher")]
+    for part in chrome:
+        expect(part).to_be_visible()
+    page.emulate_media(media="print")
+    for part in chrome:
+        expect(part).to_be_hidden()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    link_text_after = page.evaluate(
+        "getComputedStyle(document.querySelector('main a[href^=\"https://ico.org.uk\"]'), '::after').content"
+    )
+    assert "https://ico.org.uk/make-a-complaint/" in link_text_after
+    check_page(page, "privacy-print")
