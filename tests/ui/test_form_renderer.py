@@ -177,6 +177,8 @@ def test_textarea_with_max_length_and_no_help_text_gets_a_character_count(invali
     textarea = page.by_id("id_story")
     group = next(e for e in page.elements if e.attrs.get("data-module") == "govuk-character-count")
     assert group.attrs["data-maxlength"] == "200" and group.has_class("govuk-character-count")
+    # The messages the JavaScript writes come from the template, so they are translated with the page.
+    assert group.attrs["data-i18n.characters-over-limit.other"] == "You have %{count} characters too many"
     assert textarea.has_class("govuk-js-character-count") and textarea.has_class("govuk-textarea--error")
     # No maxlength: the browser would silently cut text off instead of letting the count explain the limit.
     assert "maxlength" not in textarea.attrs
