@@ -69,6 +69,13 @@ INSTALLED_APPS = [
     # Our apps come before allauth so that our templates for its pages (GOV.UK styled) take precedence.
     "byconsent.core",
     "byconsent.ui",
+    "byconsent.people",
+    "byconsent.surveys",
+    "byconsent.consultations",
+    "byconsent.panels",
+    "byconsent.insights",
+    "byconsent.actions",
+    "byconsent.neighbourhoods",
     "allauth",
     "allauth.account",
     "allauth.mfa",

@@ -31,6 +31,12 @@ STAFF_PAGES = [
 ]
 
 
+def register_staff_page(url_name: str, label: Any, action: Action) -> None:
+    """Feature apps add their staff pages to the staff navigation from AppConfig.ready()."""
+    if all(existing[0] != url_name for existing in STAFF_PAGES):
+        STAFF_PAGES.append((url_name, label, action))
+
+
 @register.simple_tag(takes_context=True)
 def staff_links(context: Any) -> list[StaffLink]:
     request = context["request"]

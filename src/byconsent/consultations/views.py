@@ -1,0 +1,1 @@
+"""HTTP views of the consultations app (thin: parse, call a service or selector, render)."""
