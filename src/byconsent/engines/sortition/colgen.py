@@ -30,7 +30,6 @@ from byconsent.engines.sortition.oracle import PanelOracle, SolverError, new_hig
 STAGE_TOLERANCE = 1e-6  # a stage ends when no panel beats the LP bound by more than this
 VARIANTS_PER_ROUND = 24  # extra improving panels generated around each pricing solution
 MAX_ROUNDS = 5000
-DEBUG = False
 FIXED_SLACK = 1e-6
 IPM_TOLERANCE = 1e-9
 
@@ -165,22 +164,35 @@ def _price(
     support, equal weight on everyone the LP weights: if no panel beats the LP level under those weights, that is
     already a certificate of optimality for the stage. Otherwise we price the LP weights themselves.
     """
+    if objective * int(support.sum()) < 1.0:
+        # Any panel holding one of the supported people already weighs 1/|support| > objective: skip the attempt.
+        return _price_lp_weights(problem, oracle, found, rng, weights, bound, support, last_panel, counters)
     uniform = support / max(int(support.sum()), 1)
-    members, value, upper = oracle.best_panel(uniform, last_panel)
+    members, _, upper = oracle.best_panel(uniform, last_panel)
     flat_gap = upper - objective  # fixed people carry no weight here, so the bound is the panel weight itself
-    if DEBUG:
-        print(f"  flat: best {value:.6f} objective {objective:.6f} gap {flat_gap:.2e} support {int(support.sum())}")
     if flat_gap <= STAGE_TOLERANCE:
         return True, max(flat_gap, 0.0), support
     found.add(members)
     for variant in improving_variants(problem, members, uniform, objective + STAGE_TOLERANCE, rng,
                                       VARIANTS_PER_ROUND):
         found.add(variant)
-    members, value, upper = oracle.best_panel(weights, members)
+    return _price_lp_weights(problem, oracle, found, rng, weights, bound, support, members, counters)
+
+
+def _price_lp_weights(
+    problem: CompiledProblem,
+    oracle: PanelOracle,
+    found: PanelSet,
+    rng: np.random.Generator,
+    weights: FloatArray,
+    bound: float,
+    support: np.ndarray,
+    start: IntArray | None,
+    counters: _Counters,
+) -> tuple[bool, float, np.ndarray]:
+    """Price the LP's own weights: certify the stage or add the best panel and its improving variants."""
+    members, _, upper = oracle.best_panel(weights, start)
     gap = upper - bound
-    if DEBUG:
-        print(f"round {counters.rounds} panels {len(found.panels)} obj {objective:.6f} z {bound:.6f} "
-              f"best {value:.6f} gap {gap:.2e} positive {int(np.sum(weights > 1e-7))}")
     if gap <= STAGE_TOLERANCE:
         return True, max(gap, 0.0), support
     found.add(members)
