@@ -32,7 +32,7 @@ class FakeProvider(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_GET(self) -> None:  # noqa: N802  (http.server's naming)
+    def do_GET(self) -> None:
         base = f"http://127.0.0.1:{self.server.server_address[1]}"
         if self.path == "/.well-known/openid-configuration":
             self._json({"issuer": base, "authorization_endpoint": f"{base}/authorize",
@@ -43,7 +43,7 @@ class FakeProvider(BaseHTTPRequestHandler):
         else:
             self.send_error(404)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         form = parse_qs(self.rfile.read(length).decode())
         self.token_requests.append(form)
