@@ -529,7 +529,10 @@ def _trimmed_mean(weight: FloatArray, count: FloatArray, n: int, lower: float, u
         probe = (candidates[crossing - 1] + candidates[crossing]) / 2
     people_below, people_above, free_mass = (float(x[0]) for x in bound_sets(np.array([probe])))
     denominator = n - lower * people_below - (upper * people_above if people_above > 0 else 0.0)
-    return free_mass / denominator if denominator > 0 and free_mass > 0 else None
+    if denominator > 1e-12 * n and free_mass > 0:
+        return free_mass / denominator
+    # Everyone is on a bound and the bounds balance exactly: every m in this interval solves it; take the probe.
+    return float(probe) if abs(denominator) <= 1e-9 * n and free_mass <= 0 else None
 
 
 def _max_error(cells: _Cells, factors: FloatArray, targets: Sequence[FloatArray]) -> float:
