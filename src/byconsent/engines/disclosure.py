@@ -285,13 +285,16 @@ def protect(table: AdditiveTable, settings: DisclosureSettings | None = None) ->
     settings = settings or DisclosureSettings()
     started = time.perf_counter()
     primary = primary_mask(table, settings)
-    suppressed, chosen_method = _secondary_suppression(table, primary, settings)
+    suppressed, chosen_method, attacker = _secondary_suppression(table, primary, settings)
     method_used: MethodUsed = chosen_method
-    suppressed = _release_determined_cells(table, primary, suppressed)
+    # Publishing a cell the attacker can already compute leaves the attacker's problem unchanged, so the same
+    # attacker model (and every table it has found) serves the tidy-up and the audit.
+    attacker = attacker or _AttackerLp(table, suppressed)
+    suppressed = _release_determined_cells(attacker, primary, suppressed)
     status: tuple[CellStatus, ...] = tuple(
         "primary" if p else "secondary" if s else "published" for p, s in zip(primary, suppressed, strict=True)
     )
-    report = audit(table, status, settings)
+    report = _audit(table, status, settings, attacker)
     if not report.passed:
         # Never publish a table that fails its own audit; hiding everything is the safe fallback.
         status = tuple("primary" if p else "secondary" for p in primary)
@@ -354,10 +357,15 @@ def audit(
     cell's attacker range does not reach its protection levels. Exact, but it solves a linear program only when no
     feasible table found so far already proves the point.
     """
-    settings = settings or DisclosureSettings()
+    published = np.array([s == "published" for s in status], dtype=bool)
+    return _audit(table, status, settings or DisclosureSettings(), _AttackerLp(table, ~published))
+
+
+def _audit(
+    table: AdditiveTable, status: Sequence[CellStatus], settings: DisclosureSettings, attacker: _AttackerLp
+) -> AuditReport:
     published = np.array([s == "published" for s in status], dtype=bool)
     primary = primary_mask(table, settings)
-    attacker = _AttackerLp(table, ~published)
     failures: list[AuditFailure] = []
     for cell, value in enumerate(table.values):
         label = table.labels[cell]
@@ -425,18 +433,19 @@ def _requirements(table: AdditiveTable, primary: BoolArray, settings: Disclosure
 
 def _secondary_suppression(
     table: AdditiveTable, primary: BoolArray, settings: DisclosureSettings
-) -> tuple[BoolArray, Literal["exact", "heuristic", "none"]]:
+) -> tuple[BoolArray, Literal["exact", "heuristic", "none"], _AttackerLp | None]:
     requirements = _requirements(table, primary, settings)
     if not requirements:
-        return primary.copy(), "none"
+        return primary.copy(), "none", None
     weights = _weights(table, settings)
     use_exact = settings.method == "exact" or (settings.method == "auto" and table.size <= settings.exact_max_cells)
     if use_exact:
         deadline = time.perf_counter() + settings.time_limit_seconds
         exact = _exact_pattern(table, primary, requirements, weights, deadline)
         if exact is not None:
-            return exact, "exact"
-    return _greedy_pattern(table, primary, requirements, weights), "heuristic"
+            return exact[0], "exact", exact[1]
+    greedy, attacker = _greedy_pattern(table, primary, requirements, weights)
+    return greedy, "heuristic", attacker
 
 
 def _weights(table: AdditiveTable, settings: DisclosureSettings) -> FloatArray:
@@ -467,7 +476,7 @@ class _Cut:
 
 def _exact_pattern(
     table: AdditiveTable, primary: BoolArray, requirements: list[_Requirement], weights: FloatArray, deadline: float
-) -> BoolArray | None:
+) -> tuple[BoolArray, _AttackerLp] | None:
     """Minimum-loss pattern: an integer master problem over "hide this cell", with cuts from the attacker's LP.
 
     Returns None if the deadline passes first (the master keeps its best pattern so far at its own time limit, and
@@ -482,7 +491,7 @@ def _exact_pattern(
 
 def _greedy_pattern(
     table: AdditiveTable, primary: BoolArray, requirements: list[_Requirement], weights: FloatArray
-) -> BoolArray:
+) -> tuple[BoolArray, _AttackerLp]:
     """Fast pattern: the same cuts, each met greedily by hiding the cells with the least loss per unit of capacity.
 
     Cells are only ever added, so a cut met stays met, and the loop stops only when the attacker's LP confirms every
@@ -519,7 +528,7 @@ def _cut_loop(
     requirements: list[_Requirement],
     master: Callable[[list[_Cut], BoolArray], BoolArray | None],
     deadline: float,
-) -> BoolArray | None:
+) -> tuple[BoolArray, _AttackerLp] | None:
     """Benders-style loop: choose a pattern meeting the cuts, find requirements it fails, add their dual cuts.
 
     Starts with the cuts given by each single sum a primary cell is in. A requirement is checked first against
@@ -531,13 +540,13 @@ def _cut_loop(
     by_cell = matrix.tocsc()
     cuts = [cut for requirement in requirements for cut in _single_sum_cuts(matrix, by_cell, values, requirement)]
     separator = _DeviationLp(matrix)
-    hidden, initial = primary.copy(), len(cuts)
+    hidden, attacker = primary.copy(), None
     while time.perf_counter() < deadline:
         chosen = master(cuts, hidden)
         if chosen is None:
             return None
-        if len(cuts) > initial and np.array_equal(chosen, hidden):
-            return hidden  # a cut no pattern can meet: stop here and let the audit report it
+        if attacker is not None and np.array_equal(chosen, hidden):
+            return hidden, attacker  # a cut no pattern can meet: stop here and let the audit report it
         hidden = chosen
         attacker = _AttackerLp(table, hidden)
         violated = [
@@ -547,7 +556,7 @@ def _cut_loop(
             and (cut := separator.violated_cut(values, hidden, requirement))
         ]
         if not violated:
-            return hidden
+            return hidden, attacker
         cuts.extend(violated)
     return None
 
@@ -639,9 +648,8 @@ class _DeviationLp:
         return _make_cut(others, reduced[others], up, down, requirement.amount)
 
 
-def _release_determined_cells(table: AdditiveTable, primary: BoolArray, hidden: BoolArray) -> BoolArray:
+def _release_determined_cells(attacker: _AttackerLp, primary: BoolArray, hidden: BoolArray) -> BoolArray:
     """Publish secondary cells the attacker can compute exactly anyway: hiding them protects nothing."""
-    attacker = _AttackerLp(table, hidden)
     released = hidden.copy()
     for cell in np.flatnonzero(hidden & ~primary):
         if attacker.determined(int(cell)):
