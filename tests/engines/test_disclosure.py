@@ -187,6 +187,24 @@ def test_other_settings_still_resist_attacks(
             assert lower <= max(0, table.values[cell] - protection) + 1e-6
 
 
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.lists(counts, min_size=4, max_size=4), min_size=2, max_size=5))
+def test_counting_cells_hides_no_more_cells_than_counting_value(values: list[list[int]]) -> None:
+    by_count = protect_two_way(values, DisclosureSettings(cost="count"))
+    by_value = protect_two_way(values)
+    assert by_count.secondary_count <= by_value.secondary_count
+    assert_safe(by_count)
+
+
+def test_auto_falls_back_to_the_heuristic_when_the_exact_search_has_no_time() -> None:
+    values = [[3, 50, 60, 4], [20, 8, 40, 30], [25, 35, 2, 45]]
+    out_of_time = protect_two_way(values, DisclosureSettings(time_limit_seconds=0.0))
+    too_big = protect_two_way(values, DisclosureSettings(exact_max_cells=4))
+    assert out_of_time.method_used == too_big.method_used == "heuristic"
+    assert protect_two_way(values).method_used == "exact"
+    assert_safe(out_of_time)
+
+
 @FAST
 @given(st.lists(st.lists(counts, min_size=3, max_size=3), min_size=1, max_size=4), st.data())
 def test_feasible_intervals_match_an_independent_lp(values: list[list[int]], data: st.DataObject) -> None:
