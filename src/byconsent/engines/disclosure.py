@@ -173,8 +173,9 @@ class DisclosureSettings:
     upper_protection / lower_protection: how far, in counts, the attacker's bounds on a hidden small cell must reach
         above and below its true value (the lower bound is satisfied by reaching 0). None means the threshold.
     rounding_base: round every published figure to this base (e.g. 5); None publishes exact counts.
-    method: "exact" (integer program), "heuristic" (fast, safe, more loss) or "auto" (exact for tables up to
-        ``exact_max_cells`` cells, and when the exact search exceeds ``time_limit_seconds``, the heuristic).
+    method: "exact" (integer program), "heuristic" (greedy: safe, sometimes more loss) or "auto" (exact for tables
+        up to ``exact_max_cells`` cells). When the exact search exceeds ``time_limit_seconds`` the heuristic takes
+        over; if the integer program stops at its time limit with a pattern, that best-so-far pattern is used.
     cost: what secondary suppression minimises: "value" (total count hidden, plus one per cell to break ties) or
         "count" (number of cells hidden).
     """
