@@ -117,6 +117,22 @@ def test_assess_covers_characteristics_jointly_and_ranks_the_under_heard() -> No
     assert all(g.ratio < 1 for g in report.under_heard)
 
 
+def test_index_benchmark_separates_small_samples_from_unrepresentative_ones() -> None:
+    population = {f"g{i}": 100.0 for i in range(12)}
+    fair_small = r.compare_characteristic("g", {f"g{i}": 2 + (i % 3) for i in range(12)}, population)
+    skewed_large = r.compare_characteristic("g", {f"g{i}": 10 + 40 * (i < 4) for i in range(12)}, population)
+    small = r.index_benchmark(fair_small, replicates=1000, seed=1)
+    large = r.index_benchmark(skewed_large, replicates=1000, seed=1)
+    # A fair sample of 36 people cannot score 1 by chance alone; its index is within the representative range.
+    assert small.representative_median < 0.97
+    assert small.observed >= small.representative_low
+    # 280 people with four groups heard five times as much: well below what chance would give.
+    assert large.observed < large.representative_low
+    assert large.interval_low <= large.observed <= large.interval_high
+    assert large.representative_median > small.representative_median  # more people, closer to 1 by chance
+    assert r.index_benchmark(skewed_large, replicates=1000, seed=1) == large  # seeded, reproducible
+
+
 def test_undisclosed_values_are_left_out_of_that_characteristic_only() -> None:
     participants = {"age": ["16-34", None, "65+", ""], "sex": ["Female", "Male", None, "Male"]}
     report = r.assess(participants, POPULATION, joint_population={("age", "sex"): {("16-34", "Female"): 1.0}})
