@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +113,7 @@ def run_ipfn(data: dict[str, np.ndarray]) -> np.ndarray:
     return weights
 
 
-def run_ipfn_on_cells(data: dict[str, np.ndarray]) -> np.ndarray:
+def run_ipfn_on_cells(data: dict[str, np.ndarray], tolerance: float = TOLERANCE) -> np.ndarray:
     """Informational: ipfn's numpy mode on the 6x2x30x5 cube of cell counts (our collapsing, their fitting)."""
     from ipfn.ipfn import ipfn
 
@@ -125,7 +126,7 @@ def run_ipfn_on_cells(data: dict[str, np.ndarray]) -> np.ndarray:
     aggregates = [np.array(list(targets[v].values())) * n for v in VARIABLES]
     # ipfn's numpy mode overwrites the array it is given, so it gets a copy.
     fitted = ipfn(
-        cube.copy(), aggregates, [[0], [1], [2], [3]], convergence_rate=TOLERANCE, rate_tolerance=0.0
+        cube.copy(), aggregates, [[0], [1], [2], [3]], convergence_rate=tolerance, rate_tolerance=0.0
     ).iteration()
     factors = np.divide(fitted, cube, out=np.zeros_like(fitted), where=cube > 0).reshape(-1)
     weights: np.ndarray = factors[key]
@@ -138,6 +139,8 @@ TOOLS: dict[str, tuple[Callable[[dict[str, np.ndarray]], np.ndarray], int, bool]
     "weightipy": (run_weightipy, 3, True),
     "ipfn": (run_ipfn, 1, True),
     "ipfn-numpy-on-our-cells": (run_ipfn_on_cells, 3, False),
+    # Same, run to 1e-10: an independent fitting loop reaching the same weights is the correctness cross-check.
+    "ipfn-numpy-cells-1e-10": (partial(run_ipfn_on_cells, tolerance=1e-10), 3, False),
 }
 
 
@@ -267,6 +270,12 @@ def _print_verdict(results: dict[str, dict[str, Any]], peer_timeout: float) -> N
         ratio = fastest["seconds"] / ours["seconds"]
         print(f"target >= 3x the fastest peer ({fastest['tool']}): {'met' if ratio >= 3 else 'NOT met'} ({ratio:.1f}x)")
     disagree = [tool for tool, f in results.items() if "difference" in f and f["difference"] > AGREEMENT]
+    tight = results.get("ipfn-numpy-cells-1e-10", {})
+    if "difference" in tight:
+        print(
+            f"independent check: ipfn run to 1e-10 on the same cells differs from byconsent's reference by "
+            f"{tight['difference']:.1e}"
+        )
     print(f"weights agree to {AGREEMENT:g}: {'all' if not disagree else 'NOT ' + ', '.join(disagree)}")
     if disagree:
         print(
