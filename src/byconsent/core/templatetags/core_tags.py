@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import template
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from byconsent.core.policy import Action, can
@@ -43,7 +43,10 @@ def staff_links(context: Any) -> list[StaffLink]:
     links = []
     for url_name, label, action in STAFF_PAGES:
         if can(request.user, action):
-            href = reverse(url_name)
+            try:
+                href = reverse(url_name)
+            except NoReverseMatch:  # an app registered a page it has not wired up: leave it out, do not break pages
+                continue
             links.append(StaffLink(str(label), href, request.path == href))
     return links
 
