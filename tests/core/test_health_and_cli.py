@@ -60,3 +60,23 @@ def test_failed_task_can_be_retried(transactional_db, make_user, client):
     call_command("run_worker", "--batch", "--no-periodic", "--interval", "0")
     progress.refresh_from_db()
     assert progress.status == TaskProgress.Status.DONE and progress.attempts == 2
+
+
+def test_engine_commands_are_dispatched_by_the_byconsent_command(tmp_path, capsys):
+    import pytest
+
+    from byconsent.cli import main
+
+    data = tmp_path / "d.csv"
+    data.write_text("sex\nf\nf\nm\n")
+    targets = tmp_path / "t.csv"
+    targets.write_text("variable,category,proportion\nsex,f,0.5\nsex,m,0.5\n")
+    output = tmp_path / "w.csv"
+    assert main(["rake", "--data", str(data), "--targets", str(targets), "--output", str(output)]) == 0
+    weights = [float(line.split(",")[-1]) for line in output.read_text().splitlines()[1:]]
+    assert weights == pytest.approx([0.75, 0.75, 1.5])
+    for command in ("select-panel", "themes"):
+        with pytest.raises(SystemExit) as exit_info:
+            main([command, "--help"])
+        assert exit_info.value.code == 0
+        assert f"byconsent {command}" in capsys.readouterr().out
