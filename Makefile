@@ -43,6 +43,7 @@ $(INSTALLED): pyproject.toml constraints.txt
 	touch $@
 
 assets:
+	scripts/install-system-deps.sh node
 	scripts/build_assets.sh
 
 system-deps:
