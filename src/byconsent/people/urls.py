@@ -1,5 +1,48 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from byconsent.people import views
 
 app_name = "people"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("staff/people/", views.person_list, name="person_list"),
+    path("staff/people/add/", views.person_create, name="person_create"),
+    path("staff/people/import/", views.import_start, name="import_start"),
+    path("staff/people/import/<int:pk>/columns/", views.import_mapping, name="import_mapping"),
+    path("staff/people/import/<int:pk>/preview/", views.import_preview, name="import_preview"),
+    path("staff/people/duplicates/", views.duplicate_list, name="duplicate_list"),
+    path("staff/people/merge/<int:keep>/<int:other>/", views.merge, name="merge"),
+    path("staff/people/<int:pk>/", views.person_detail, name="person_detail"),
+    path("staff/people/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("staff/people/<int:pk>/consent/", views.person_consent, name="person_consent"),
+    path("staff/people/<int:pk>/consent/<int:purpose>/withdraw/", views.person_consent_withdraw,
+         name="person_consent_withdraw"),
+    path("staff/people/<int:pk>/equality/", views.person_demographics, name="person_demographics"),
+    path("staff/people/<int:pk>/contact/", views.person_contact, name="person_contact"),
+    path("staff/people/<int:pk>/organisations/", views.person_membership, name="person_membership"),
+    path("staff/people/<int:pk>/erasure/", views.person_request_erasure, name="person_request_erasure"),
+    path("staff/organisations/", views.organisation_list, name="organisation_list"),
+    path("staff/organisations/add/", views.organisation_create, name="organisation_create"),
+    path("staff/organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
+    path("staff/organisations/<int:pk>/edit/", views.organisation_edit, name="organisation_edit"),
+    path("staff/segments/", views.segment_list, name="segment_list"),
+    path("staff/segments/add/", views.segment_create, name="segment_create"),
+    path("staff/segments/<int:pk>/", views.segment_detail, name="segment_detail"),
+    path("staff/segments/<int:pk>/edit/", views.segment_edit, name="segment_edit"),
+    path("staff/segments/<int:pk>/send/", views.segment_send, name="segment_send"),
+    path("staff/segments/<int:pk>/export/", views.segment_export, name="segment_export"),
+    path("staff/segments/<int:pk>/members/", views.panel_add, name="panel_add"),
+    path("staff/segments/<int:pk>/members/<int:person>/remove/", views.panel_remove, name="panel_remove"),
+    path("staff/erasure-requests/", views.erasure_list, name="erasure_list"),
+    path("staff/erasure-requests/<int:pk>/", views.erasure_detail, name="erasure_detail"),
+    path("my-details/", views.portal_home, name="portal_home"),
+    path("my-details/sign-in/", views.portal_start, name="portal_start"),
+    path("my-details/sign-in/<str:token>/", views.portal_link, name="portal_link"),
+    path("my-details/sign-out/", views.portal_sign_out, name="portal_sign_out"),
+    path("my-details/change/", views.portal_details, name="portal_details"),
+    path("my-details/consent/", views.portal_consents, name="portal_consents"),
+    path("my-details/equality/", views.portal_equality, name="portal_equality"),
+    path("my-details/everything/", views.portal_data, name="portal_data"),
+    path("my-details/everything.json", views.portal_download, name="portal_download"),
+    path("my-details/forget-me/", views.portal_erase, name="portal_erase"),
+]
