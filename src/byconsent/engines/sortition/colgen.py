@@ -29,8 +29,11 @@ from byconsent.engines.sortition.oracle import PanelOracle, SolverError, new_hig
 
 STAGE_TOLERANCE = 1e-6  # a stage ends when no panel beats the LP bound by more than this
 VARIANTS_PER_ROUND = 24  # extra improving panels generated around each pricing solution
+PERTURBED_PRICINGS = 2
+PERTURBATION = 0.2
 MAX_ROUNDS = 5000
 FIXED_SLACK = 1e-6
+MAX_FIXED_SLACK = 1e-4
 IPM_TOLERANCE = 1e-9
 
 
@@ -94,14 +97,14 @@ def initial_panels(
 
 
 def _dual_lp(problem: CompiledProblem, panels: list[IntArray], fixed: FloatArray, is_fixed: np.ndarray,
-             allowed: np.ndarray) -> highspy.HighsLp:
+             allowed: np.ndarray, slack: float) -> highspy.HighsLp:
     n, m = problem.size, len(panels)
     lp = highspy.HighsLp()
     lp.num_col_ = n + 1
     lp.num_row_ = m + 1
     # The small charge on fixed people's weights (a relaxation of their fixed level by FIXED_SLACK in the primal)
     # keeps the optimal face bounded: without it the interior point drifts off along unbounded optimal rays.
-    lp.col_cost_ = np.append(np.where(is_fixed, FIXED_SLACK - fixed, 0.0), 1.0)
+    lp.col_cost_ = np.append(np.where(is_fixed, slack - fixed, 0.0), 1.0)
     lp.col_lower_ = np.zeros(n + 1)
     lp.col_upper_ = np.append(np.where(allowed, highspy.kHighsInf, 0.0), highspy.kHighsInf)
     free_people = np.flatnonzero(~is_fixed & allowed)
@@ -118,8 +121,8 @@ def _dual_lp(problem: CompiledProblem, panels: list[IntArray], fixed: FloatArray
     return lp
 
 
-def _solve_dual(lp: highspy.HighsLp, counters: _Counters) -> tuple[FloatArray, float, float]:
-    """(weights y, bound z, objective) of the stage's dual LP, by interior point without crossover."""
+def _solve_dual(lp: highspy.HighsLp, counters: _Counters) -> tuple[FloatArray, float, float, FloatArray]:
+    """(weights y, bound z, objective, panel probabilities) of the stage's dual LP, by IPM without crossover."""
     solver = new_highs()
     solver.setOptionValue("solver", "ipm")
     solver.setOptionValue("run_crossover", "off")
@@ -136,8 +139,27 @@ def _solve_dual(lp: highspy.HighsLp, counters: _Counters) -> tuple[FloatArray, f
     counters.lp_seconds += time.perf_counter() - began
     if status != highspy.HighsModelStatus.kOptimal:
         raise SolverError(f"dual LP stopped with status {solver.modelStatusToString(status)}")
-    values = np.maximum(np.asarray(solver.getSolution().col_value), 0.0)
-    return values[:-1], float(values[-1]), float(solver.getInfo().objective_function_value)
+    solution = solver.getSolution()
+    values = np.maximum(np.asarray(solution.col_value), 0.0)
+    # The row duals of the panel rows are the primal solution: a probability for each generated panel.
+    probabilities = np.abs(np.asarray(solution.row_dual)[:-1])
+    probabilities /= max(float(probabilities.sum()), 1e-300)
+    return values[:-1], float(values[-1]), float(solver.getInfo().objective_function_value), probabilities
+
+
+def _solve_stage(
+    problem: CompiledProblem, panels: list[IntArray], fixed: FloatArray, is_fixed: np.ndarray, allowed: np.ndarray,
+    counters: _Counters,
+) -> tuple[FloatArray, float, float, FloatArray]:
+    """The stage's dual LP; if solver noise made earlier levels slightly unreachable, retry with more slack."""
+    slack = FIXED_SLACK
+    while True:
+        try:
+            return _solve_dual(_dual_lp(problem, panels, fixed, is_fixed, allowed, slack), counters)
+        except SolverError:
+            if slack >= MAX_FIXED_SLACK:
+                raise
+            slack *= 10.0
 
 
 def _fix_threshold(free_count: int) -> float:
@@ -198,6 +220,15 @@ def _price_lp_weights(
     found.add(members)
     for variant in improving_variants(problem, members, weights, bound + STAGE_TOLERANCE, rng, VARIANTS_PER_ROUND):
         found.add(variant)
+    # An LP solve costs several pricing solves, so spend a few more pricing solves on randomly perturbed weights:
+    # their optimal panels are different, still usually improving, and cut the number of LP rounds.
+    for _ in range(PERTURBED_PRICINGS):
+        noisy = weights * rng.uniform(1.0 - PERTURBATION, 1.0 + PERTURBATION, size=len(weights))
+        extra, _, _ = oracle.best_panel(noisy, members)
+        if float(weights[extra].sum()) > bound + STAGE_TOLERANCE and found.add(extra):
+            for variant in improving_variants(problem, extra, weights, bound + STAGE_TOLERANCE, rng,
+                                              VARIANTS_PER_ROUND // 2):
+                found.add(variant)
     return False, gap, support
 
 
@@ -222,8 +253,8 @@ def run_stages(
             counters.rounds += 1
             if counters.rounds > MAX_ROUNDS:
                 raise SolverError(f"column generation did not converge in {MAX_ROUNDS} rounds")
-            weights, bound, objective = _solve_dual(_dual_lp(problem, found.panels, fixed, is_fixed, allowed),
-                                                    counters)
+            weights, bound, objective, probabilities = _solve_stage(problem, found.panels, fixed, is_fixed,
+                                                                    allowed, counters)
             free = ~is_fixed
             support = free & (weights > _fix_threshold(int(free.sum())))
             certified, gap, support = _price(problem, oracle, found, rng, weights, bound, objective, support,
@@ -235,11 +266,22 @@ def run_stages(
         newly = support
         if single_stage:
             newly = free
-        fixed[newly] = max(objective, 0.0)
+        # Fix at what the LP's own distribution actually gives them, never above the LP value: an interior point
+        # stops slightly inside its tolerances, and a level set too high would make later stages infeasible.
+        achieved = _marginals(found.panels, probabilities, problem.size)
+        fixed[newly] = np.clip(np.minimum(achieved[newly], objective), 0.0, None)
         is_fixed |= newly
         share = float(np.mean(is_fixed))
         progress(0.1 + 0.8 * share, f"stage {counters.stages}: fixed {int(newly.sum())} people at {objective:.6f}")
     return fixed, counters.max_gap, counters
+
+
+def _marginals(panels: list[IntArray], probabilities: FloatArray, size: int) -> FloatArray:
+    marginals = np.zeros(size)
+    for panel, probability in zip(panels, probabilities, strict=False):
+        if probability > 0:
+            marginals[panel] += probability
+    return marginals
 
 
 def final_distribution(
