@@ -4,3 +4,16 @@ from django.apps import AppConfig
 class SurveysConfig(AppConfig):
     name = "byconsent.surveys"
     label = "surveys"
+    verbose_name = "Surveys"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from byconsent.core.policy import Action
+        from byconsent.core.privacy import register
+        from byconsent.core.templatetags.core_tags import register_staff_page
+        from byconsent.surveys import privacy
+
+        register(privacy.drafts_handler())
+        register(privacy.responses_handler())
+        register_staff_page("surveys:staff_list", _("Surveys"), Action.MANAGE_ENGAGEMENT)

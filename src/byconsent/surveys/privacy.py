@@ -1,0 +1,57 @@
+"""What the surveys app holds about a person, and how it is exported, erased and expired.
+
+- Drafts: unfinished answers; kept 90 days after the last change, then deleted.
+- Responses linked to an account (only when the person chose it) or published with a name: erasure unlinks them
+  and removes the name; the anonymous answers stay so published totals remain true.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from byconsent.core.privacy import PrivacyHandler
+from byconsent.surveys.models import Draft, Publication, Response
+
+DRAFT_RETENTION_DAYS = 90
+
+
+def _export_drafts(person: Any) -> list[dict[str, Any]]:
+    drafts = Draft.objects.filter(Q(user=person) | Q(email__iexact=person.email)).select_related(
+        "version__questionnaire")
+    return [{"questionnaire": d.version.questionnaire.title, "answers": d.answers, "about_you": d.demographics,
+             "last_saved": d.updated_on.isoformat()} for d in drafts]
+
+
+def _erase_drafts(person: Any) -> int:
+    return int(Draft.objects.filter(Q(user=person) | Q(email__iexact=person.email)).delete()[0])
+
+
+def _expire_drafts(cutoff: Any) -> int:
+    return int(Draft.objects.filter(response__isnull=True, updated_on__lt=cutoff.date()).delete()[0])
+
+
+def _export_responses(person: Any) -> list[dict[str, Any]]:
+    return [{"questionnaire": r.questionnaire.title, "reference": r.reference, "submitted_on":
+             r.submitted_on.isoformat(), "answers": r.answers, "publication": r.publication,
+             "published_name": r.published_name}
+            for r in Response.objects.filter(respondent=person).select_related("questionnaire")]
+
+
+def _erase_responses(person: Any) -> int:
+    linked = Response.objects.filter(respondent=person)
+    named = linked.filter(publication=Publication.WITH_NAME)
+    named.update(publication=Publication.ANONYMOUS, published_name="")
+    return int(linked.update(respondent=None))
+
+
+def drafts_handler() -> PrivacyHandler:
+    return PrivacyHandler("survey_drafts", "Unfinished survey answers (and the email address a resume link went to)",
+                          _export_drafts, _erase_drafts, retention_days=DRAFT_RETENTION_DAYS,
+                          apply_retention=_expire_drafts)
+
+
+def responses_handler() -> PrivacyHandler:
+    return PrivacyHandler("survey_responses", "Survey responses the person chose to link to their account",
+                          _export_responses, _erase_responses)

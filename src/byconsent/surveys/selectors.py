@@ -1,0 +1,113 @@
+"""Read queries shared by views, reports and other apps."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from byconsent.surveys import logic
+from byconsent.surveys.forms import DEFAULT_LIKERT, OTHER, choices_for, rating_choices
+from byconsent.surveys.models import Page, Question, Questionnaire, QuestionnaireVersion, QuestionType, TextAnswer
+
+
+def slug_value(label: str, index: int) -> str:
+    value = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:40]
+    return value or f"option_{index + 1}"
+
+
+@dataclass
+class AnswerRow:
+    question: Question
+    display: str
+    page: Page
+
+
+@dataclass
+class Section:
+    page: Page
+    rows: list[AnswerRow] = field(default_factory=list)
+
+
+def display_answer(question: Question, answers: dict[str, Any]) -> str:
+    """An answer as a person reads it (labels, not stored values)."""
+    value = answers.get(question.key)
+    if value in (None, "", [], {}):
+        return ""
+    labels = dict(choices_for(question)) if question.type != QuestionType.RATING else dict(rating_choices(question))
+    other = answers.get(f"{question.key}__other")
+    if question.type in (QuestionType.SINGLE_CHOICE, QuestionType.LIKERT):
+        return str(other) if value == OTHER and other else labels.get(str(value), str(value))
+    if question.type == QuestionType.RATING:
+        return str(value)
+    if question.type == QuestionType.MULTIPLE_CHOICE:
+        return ", ".join(str(other) if v == OTHER and other else labels.get(str(v), str(v)) for v in value)
+    if question.type == QuestionType.RANKING:
+        names = question.option_labels()
+        return "; ".join(f"{i}. {names.get(str(v), v)}" for i, v in enumerate(value, start=1))
+    if question.type == QuestionType.GRID:
+        columns = question.option_labels()
+        rows = {str(r["value"]): r["label"] for r in question.settings.get("rows", [])}
+        return "; ".join(f"{rows.get(k, k)}: {columns.get(str(v), v)}" for k, v in value.items())
+    if question.type == QuestionType.FILE and isinstance(value, dict):
+        return str(value.get("name", ""))
+    if question.type == QuestionType.DATE:
+        year, month, day = str(value).split("-")
+        return f"{int(day)}/{int(month)}/{year}"
+    return str(value)
+
+
+def answer_summary(version: QuestionnaireVersion, answers: dict[str, Any]) -> list[Section]:
+    sections = []
+    for page in logic.visible_pages(version.pages.prefetch_related("questions"), answers):
+        section = Section(page)
+        for question in logic.visible_questions(page, answers):
+            if question.type != QuestionType.INFO:
+                section.rows.append(AnswerRow(question, display_answer(question, answers), page))
+        sections.append(section)
+    return sections
+
+
+def printable_pages(version: QuestionnaireVersion) -> list[dict[str, Any]]:
+    """Every page and question with its choices spelled out, for the paper version."""
+    out = []
+    for page in version.pages.prefetch_related("questions"):
+        questions = []
+        for question in page.questions.all():
+            choices: list[tuple[str, str]] = []
+            if question.type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE, QuestionType.LIKERT):
+                choices = choices_for(question)
+            elif question.type == QuestionType.RATING:
+                choices = rating_choices(question)
+            elif question.type == QuestionType.RANKING:
+                choices = [(str(o["value"]), str(o["label"])) for o in question.options]
+            questions.append({"question": question, "choices": choices,
+                              "rows": question.settings.get("rows", []), "columns": question.options,
+                              "conditions": [logic.describe(c) for c in question.show_if]})
+        out.append({"page": page, "questions": questions,
+                    "conditions": [logic.describe(c) for c in page.show_if]})
+    return out
+
+
+def moderation_counts(questionnaire: Questionnaire) -> dict[str, int]:
+    rows = TextAnswer.objects.filter(response__questionnaire=questionnaire).values("moderation_state") \
+        .annotate(n=Count("id"))
+    return {row["moderation_state"]: row["n"] for row in rows}
+
+
+def published_answers(questionnaire: Questionnaire) -> Any:
+    """Approved free-text answers from people who agreed to publication, for public pages."""
+    return TextAnswer.objects.filter(response__questionnaire=questionnaire, moderation_state="approved",
+                                     response__publication__in=["with_name", "anonymous"]) \
+        .select_related("question", "response").order_by("question__position", "id")
+
+
+def likert_labels() -> list[str]:
+    return [str(o["label"]) for o in DEFAULT_LIKERT]
+
+
+def none_label() -> str:
+    return _("No answer")

@@ -1,0 +1,481 @@
+"""Every write of the surveys app: permission, transaction, audit entry.
+
+Staff operations (building, opening, entering paper responses, importing, moderating) check the policy. The public
+answering flow checks that the questionnaire is open and that the caller holds the draft's secret token (the view
+found the draft by it); it writes no IP address, and an anonymous response carries no account and only a date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from byconsent.core import audit
+from byconsent.core.models import Area, Channel, ModerationState
+from byconsent.core.notifications import queue_email
+from byconsent.core.policy import Action, require
+from byconsent.core.safeguarding import check_text
+from byconsent.core.services import moderate_contribution, record_contribution
+from byconsent.surveys import logic
+from byconsent.surveys.demographics import STANDARD_QUESTIONS, WHY_WE_ASK
+from byconsent.surveys.models import (
+    FREE_TEXT_TYPES,
+    DemographicAnswers,
+    Draft,
+    Page,
+    Publication,
+    Question,
+    Questionnaire,
+    QuestionnaireVersion,
+    QuestionType,
+    Response,
+    TextAnswer,
+    UploadedFile,
+    redact,
+)
+
+
+class SurveyClosed(Exception):
+    """The questionnaire is not accepting responses."""
+
+
+# ---- building ---------------------------------------------------------------------------------------------------
+
+def create_questionnaire(actor: Any, *, title: str, slug: str, area: Area, introduction: str = "",
+                         ask_publication: bool = False) -> Questionnaire:
+    require(actor, Action.MANAGE_ENGAGEMENT, area)
+    if Questionnaire.objects.filter(slug=slug).exists():
+        raise ValueError(_("A questionnaire with that web address name already exists"))
+    with transaction.atomic():
+        questionnaire = Questionnaire.objects.create(
+            title=title, slug=slug, area=area, introduction=introduction, ask_publication=ask_publication,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None)
+        version = QuestionnaireVersion.objects.create(questionnaire=questionnaire, number=1)
+        questionnaire.current_version = version
+        questionnaire.save(update_fields=["current_version"])
+        audit.record(actor, "questionnaire.created", questionnaire, after={"title": title, "slug": slug})
+    return questionnaire
+
+
+def update_questionnaire(actor: Any, questionnaire: Questionnaire, **fields: Any) -> Questionnaire:
+    require(actor, Action.MANAGE_ENGAGEMENT, questionnaire)
+    allowed = {"title", "introduction", "ask_publication"}
+    with transaction.atomic():
+        before = audit.snapshot(questionnaire, sorted(allowed))
+        for name, value in fields.items():
+            if name in allowed:
+                setattr(questionnaire, name, value)
+        questionnaire.save()
+        audit.record(actor, "questionnaire.updated", questionnaire, before=before,
+                     after=audit.snapshot(questionnaire, sorted(allowed)))
+    return questionnaire
+
+
+def set_open(actor: Any, questionnaire: Questionnaire, is_open: bool) -> Questionnaire:
+    """Open or close for responses (consultations call this when they open and close)."""
+    if actor != "system":
+        require(actor, Action.MANAGE_ENGAGEMENT, questionnaire)
+    if questionnaire.is_open == is_open:
+        return questionnaire
+    with transaction.atomic():
+        questionnaire.is_open = is_open
+        questionnaire.save(update_fields=["is_open"])
+        audit.record(actor, "questionnaire.opened" if is_open else "questionnaire.closed", questionnaire)
+    return questionnaire
+
+
+@dataclass
+class VersionCopy:
+    version: QuestionnaireVersion
+    pages: dict[int, Page]
+    questions: dict[int, Question]
+
+
+def editable_version(actor: Any, questionnaire: Questionnaire) -> VersionCopy:
+    """The version staff may change: the current one, or, once it has responses, a new copy of it."""
+    require(actor, Action.MANAGE_ENGAGEMENT, questionnaire)
+    current = questionnaire.current_version
+    assert current is not None
+    if not current.is_frozen:
+        return VersionCopy(current, {p.pk: p for p in current.pages.all()},
+                           {q.pk: q for q in Question.objects.filter(page__version=current)})
+    with transaction.atomic():
+        new = QuestionnaireVersion.objects.create(questionnaire=questionnaire, number=current.number + 1)
+        page_map: dict[int, Page] = {}
+        question_map: dict[int, Question] = {}
+        for page in current.pages.prefetch_related("questions"):
+            old_pk = page.pk
+            page_questions = list(page.questions.all())
+            page.pk = None
+            page.version = new
+            page.save()
+            page_map[old_pk] = page
+            for question in page_questions:
+                old_question = question.pk
+                question.pk = None
+                question.page = page
+                question.save()
+                question_map[old_question] = question
+        questionnaire.current_version = new
+        questionnaire.save(update_fields=["current_version"])
+        audit.record(actor, "questionnaire.versioned", questionnaire,
+                     before={"version": current.number}, after={"version": new.number})
+    return VersionCopy(new, page_map, question_map)
+
+
+def add_page(actor: Any, questionnaire: Questionnaire, *, title: str, introduction: str = "",
+             show_if: list[dict[str, Any]] | None = None, is_demographic: bool = False) -> Page:
+    copy = editable_version(actor, questionnaire)
+    with transaction.atomic():
+        position = (copy.version.pages.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+        page = Page.objects.create(version=copy.version, position=position, title=title, introduction=introduction,
+                                   show_if=show_if or [], is_demographic=is_demographic)
+        audit.record(actor, "questionnaire.page_added", questionnaire, after={"page": title,
+                                                                              "version": copy.version.number})
+    return page
+
+
+def update_page(actor: Any, page: Page, *, title: str, introduction: str = "") -> Page:
+    copy = editable_version(actor, page.version.questionnaire)
+    page = copy.pages.get(page.pk, page)
+    with transaction.atomic():
+        before = {"title": page.title, "introduction": page.introduction}
+        page.title, page.introduction = title, introduction
+        page.save(update_fields=["title", "introduction"])
+        audit.record(actor, "questionnaire.page_updated", page.version.questionnaire, before=before,
+                     after={"title": title, "introduction": introduction})
+    return page
+
+
+def _check_question(version: QuestionnaireVersion, key: str, exclude: int | None = None) -> None:
+    clash = Question.objects.filter(page__version=version, key=key)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude)
+    if clash.exists():
+        raise ValueError(_("Another question already uses the short name “%(key)s”") % {"key": key})
+
+
+QUESTION_FIELDS = ("key", "type", "text", "hint", "required", "options", "settings", "show_if", "is_demographic")
+
+
+def add_question(actor: Any, page: Page, **fields: Any) -> Question:
+    copy = editable_version(actor, page.version.questionnaire)
+    page = copy.pages.get(page.pk, page)
+    if fields.get("type") not in QuestionType.values:
+        raise ValueError(_("Unknown question type"))
+    _check_question(copy.version, fields["key"])
+    with transaction.atomic():
+        position = (page.questions.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+        question = Question.objects.create(page=page, position=position,
+                                           **{k: v for k, v in fields.items() if k in QUESTION_FIELDS})
+        audit.record(actor, "questionnaire.question_added", page.version.questionnaire,
+                     after={"key": question.key, "type": question.type, "version": copy.version.number})
+    return question
+
+
+def update_question(actor: Any, question: Question, **fields: Any) -> Question:
+    copy = editable_version(actor, question.page.version.questionnaire)
+    question = copy.questions.get(question.pk, question)
+    if "key" in fields:
+        _check_question(copy.version, fields["key"], exclude=question.pk)
+    with transaction.atomic():
+        before = audit.snapshot(question, list(QUESTION_FIELDS))
+        for name, value in fields.items():
+            if name in QUESTION_FIELDS:
+                setattr(question, name, value)
+        question.save()
+        audit.record(actor, "questionnaire.question_updated", copy.version.questionnaire, before=before,
+                     after=audit.snapshot(question, list(QUESTION_FIELDS)))
+    return question
+
+
+def delete_question(actor: Any, question: Question) -> QuestionnaireVersion:
+    copy = editable_version(actor, question.page.version.questionnaire)
+    question = copy.questions.get(question.pk, question)
+    with transaction.atomic():
+        audit.record(actor, "questionnaire.question_removed", copy.version.questionnaire,
+                     before=audit.snapshot(question, list(QUESTION_FIELDS)))
+        question.delete()
+    return copy.version
+
+
+def add_demographic_block(actor: Any, questionnaire: Questionnaire) -> Page:
+    """The standard "About you" page: every question optional, the reason given, answers encrypted."""
+    copy = editable_version(actor, questionnaire)
+    if copy.version.pages.filter(is_demographic=True).exists():
+        raise ValueError(_("This questionnaire already has the “About you” questions"))
+    with transaction.atomic():
+        page = add_page(actor, questionnaire, title=str(_("About you")), introduction=str(WHY_WE_ASK),
+                        is_demographic=True)
+        for position, spec in enumerate(STANDARD_QUESTIONS, start=1):
+            Question.objects.create(
+                page=page, position=position, key=spec["key"], type=spec["type"], text=str(spec["text"]),
+                hint=str(spec.get("hint", "")), required=False,
+                options=[{**o, "label": str(o["label"])} for o in spec.get("options", [])],
+                settings=spec.get("settings", {}), is_demographic=spec["type"] != QuestionType.POSTCODE)
+    return page
+
+
+# ---- answering --------------------------------------------------------------------------------------------------
+
+def start_draft(questionnaire: Questionnaire, *, user: Any = None, easy_read: bool = False,
+                language: str = "en-gb") -> Draft:
+    if not questionnaire.is_open or questionnaire.current_version is None:
+        raise SurveyClosed
+    return Draft.objects.create(version=questionnaire.current_version, easy_read=easy_read, language=language,
+                                user=user if getattr(user, "is_authenticated", False) else None)
+
+
+def pages_of(version: QuestionnaireVersion) -> list[Page]:
+    return list(version.pages.prefetch_related("questions"))
+
+
+def all_answers(draft: Draft) -> dict[str, Any]:
+    demographics: Any = draft.demographics
+    return {**draft.answers, **(demographics or {})}
+
+
+def save_page(draft: Draft, page: Page, answers: dict[str, Any], *, area: Area | None = None,
+              uploads: dict[str, Any] | None = None, complete: bool = True) -> Draft:
+    """Merge one page's answers into the draft (every page submit saves), split off the special-category ones,
+    and drop answers that the new answers hide."""
+    if draft.response_id is not None:
+        return draft
+    with transaction.atomic():
+        draft = Draft.objects.select_for_update().get(pk=draft.pk)
+        merged = all_answers(draft)
+        for key, value in answers.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        for key, upload in (uploads or {}).items():
+            stored = UploadedFile.objects.create(
+                draft=draft, question_key=key, file=upload, original_name=upload.name[:200],
+                content_type=getattr(upload, "checked_type", ""), size=upload.size)
+            merged[key] = {"file": stored.pk, "name": stored.original_name}
+        pages = pages_of(draft.version)
+        merged = logic.prune_hidden(pages, merged)
+        all_demographic = {q.key for p in pages for q in p.questions.all() if q.is_demographic}
+        all_demographic |= {f"{k}__other" for k in all_demographic}
+        draft.answers = {k: v for k, v in merged.items() if k not in all_demographic}
+        draft.demographics = {k: v for k, v in merged.items() if k in all_demographic} or None  # type: ignore
+        if area is not None:
+            draft.respondent_area = area
+        if complete and page.pk not in draft.pages_done:
+            draft.pages_done = [*draft.pages_done, page.pk]
+        draft.updated_on = timezone.localdate()
+        draft.save()
+    return draft
+
+
+def next_page(draft: Draft, after: Page | None) -> Page | None:
+    pages = logic.visible_pages(pages_of(draft.version), all_answers(draft))
+    if after is None:
+        return pages[0] if pages else None
+    later = [p for p in pages if (p.position, p.pk) > (after.position, after.pk)]
+    return later[0] if later else None
+
+
+def previous_page(draft: Draft, before: Page) -> Page | None:
+    pages = logic.visible_pages(pages_of(draft.version), all_answers(draft))
+    earlier = [p for p in pages if (p.position, p.pk) < (before.position, before.pk)]
+    return earlier[-1] if earlier else None
+
+
+def first_unfinished_page(draft: Draft) -> Page | None:
+    for page in logic.visible_pages(pages_of(draft.version), all_answers(draft)):
+        if page.pk not in draft.pages_done:
+            return page
+    return None
+
+
+def missing_required(draft: Draft) -> list[Question]:
+    """Required questions, visible with the current answers, that have no answer (answers could have been
+    changed on an earlier page so that a new question appears)."""
+    answers = all_answers(draft)
+    missing = []
+    for page in logic.visible_pages(pages_of(draft.version), answers):
+        for question in logic.visible_questions(page, answers):
+            if question.required and not question.is_demographic and question.type != QuestionType.INFO \
+                    and answers.get(question.key) in (None, "", [], {}):
+                missing.append(question)
+    return missing
+
+
+def safeguarding_concern(answers: dict[str, Any]) -> bool:
+    return any(isinstance(v, str) and check_text(v).flagged for v in answers.values())
+
+
+def email_resume_link(draft: Draft, email: str, link: str) -> None:
+    with transaction.atomic():
+        draft.email = email
+        draft.save(update_fields=["email"])
+        queue_email(email, "surveys.resume", _("Your unfinished answers: %(title)s") % {
+            "title": draft.version.questionnaire.title},
+            _("You can carry on answering “%(title)s” from this private link:\n\n%(link)s\n\n"
+              "Anyone with the link can see your answers, so do not share it.") % {
+                "title": draft.version.questionnaire.title, "link": link},
+            idempotency_key=f"survey-resume:{draft.pk}:{email}:{timezone.localdate()}")
+
+
+def email_receipt(response: Response, email: str) -> None:
+    """A copy of the receipt (not the answers: email is not a safe place for them)."""
+    queue_email(email, "surveys.receipt", _("We received your response: %(title)s") % {
+        "title": response.questionnaire.title},
+        _("Thank you for responding to “%(title)s”.\n\nYour reference is %(ref)s. Quote it if you contact us about "
+          "your response.") % {"title": response.questionnaire.title, "ref": response.reference},
+        idempotency_key=f"survey-receipt:{response.pk}:{email}")
+
+
+def submit(draft: Draft, *, publication: str = Publication.NO, published_name: str = "",
+           link_account: bool = False) -> Response:
+    """Turn a draft into a response exactly once: a second submit (double click, back button, retry) returns the
+    response the first one made."""
+    if draft.response_id is not None:
+        return draft.response  # type: ignore[return-value]
+    questionnaire = draft.version.questionnaire
+    if not questionnaire.is_open and draft.channel == Channel.ONLINE_SURVEY:
+        raise SurveyClosed
+    with transaction.atomic():
+        locked = Draft.objects.select_for_update().select_related("response").get(pk=draft.pk)
+        if locked.response_id is not None:
+            return locked.response  # type: ignore[return-value]
+        response = create_response(
+            locked.version, submission_token=locked.submission_token, answers=locked.answers,
+            demographics=locked.demographics, channel=locked.channel,  # type: ignore[arg-type]
+            area=locked.respondent_area,
+            language=locked.language, respondent=locked.user if link_account else None,
+            publication=publication, published_name=published_name, actor="public")
+        locked.response = response
+        locked.email = ""
+        locked.save(update_fields=["response", "email"])
+        UploadedFile.objects.filter(draft=locked).update(response=response, draft=None)
+    return response
+
+
+def create_response(version: QuestionnaireVersion, *, submission_token: str, answers: dict[str, Any],
+                    demographics: dict[str, Any] | None, channel: str, area: Area | None, language: str = "en-gb",
+                    respondent: Any = None, publication: str = Publication.NO, published_name: str = "",
+                    recorded_by: Any = None, original: Any = None, actor: Any = "public",
+                    submitted_on: Any = None) -> Response:
+    """The one place a response is written, whatever the channel. Idempotent on `submission_token`."""
+    existing = Response.objects.filter(submission_token=submission_token).first()
+    if existing is not None:
+        return existing
+    questionnaire = version.questionnaire
+    if publication == Publication.WITH_NAME and not published_name.strip():
+        publication = Publication.ANONYMOUS
+    try:
+        with transaction.atomic():
+            response = Response(
+                version=version, questionnaire=questionnaire, submission_token=submission_token, channel=channel,
+                answers=answers, area=area, language=language, respondent=respondent, publication=publication,
+                published_name=published_name.strip() if publication == Publication.WITH_NAME else "",
+                recorded_by=recorded_by, submitted_on=submitted_on or timezone.localdate())
+            if original is not None:
+                response.original = original
+            response.save()
+            if demographics:
+                DemographicAnswers.objects.create(response=response, data=demographics)  # type: ignore[misc]
+            _record_text_answers(response, version, answers, recorded_by)
+            audit.record(recorded_by or actor, "survey.response_recorded", questionnaire,
+                         after={"reference": response.reference, "channel": channel, "version": version.number})
+    except IntegrityError:
+        return Response.objects.get(submission_token=submission_token)
+    return response
+
+
+def _record_text_answers(response: Response, version: QuestionnaireVersion, answers: dict[str, Any],
+                         recorded_by: Any) -> None:
+    questions = Question.objects.filter(page__version=version, type__in=list(FREE_TEXT_TYPES), is_demographic=False)
+    channel = response.channel if response.channel != Channel.ONLINE_SURVEY else Channel.ONLINE_SURVEY
+    for question in questions:
+        text = answers.get(question.key)
+        if not isinstance(text, str) or not text.strip():
+            continue
+        answer = TextAnswer.objects.create(response=response, question=question, text=text)
+        contribution = record_contribution(
+            channel=channel, text=text, area=response.area or version.questionnaire.area,
+            language=response.language, contributor=response.respondent,
+            wants_feedback=response.respondent is not None, source=answer, recorded_by=recorded_by)
+        answer.contribution = contribution
+        answer.moderation_state = contribution.moderation_state
+        answer.safeguarding_reasons = list(check_text(text).reasons)
+        answer.save(update_fields=["contribution", "moderation_state", "safeguarding_reasons"])
+
+
+# ---- staff entry ------------------------------------------------------------------------------------------------
+
+def record_staff_response(actor: Any, questionnaire: Questionnaire, *, channel: str, answers: dict[str, Any],
+                          submission_token: str, area: Area | None = None, original: File | None = None,
+                          ) -> Response:
+    """A paper, phone, email or focus-group response typed in by staff, with the original attached."""
+    require(actor, Action.MANAGE_ENGAGEMENT, questionnaire)
+    if channel not in (Channel.PAPER, Channel.PHONE, Channel.EMAIL, Channel.FOCUS_GROUP):
+        raise ValueError(_("Choose paper, phone, email or focus group"))
+    version = questionnaire.current_version
+    assert version is not None
+    pages = pages_of(version)
+    answers = logic.prune_hidden(pages, {k: v for k, v in answers.items() if v is not None})
+    demographic = {q.key for p in pages for q in p.questions.all() if q.is_demographic}
+    demographic |= {f"{k}__other" for k in demographic}
+    return create_response(
+        version, submission_token=submission_token,
+        answers={k: v for k, v in answers.items() if k not in demographic},
+        demographics={k: v for k, v in answers.items() if k in demographic} or None,
+        channel=channel, area=area, recorded_by=actor, original=original, actor=actor)
+
+
+# ---- moderation -------------------------------------------------------------------------------------------------
+
+def moderate_answer(actor: Any, answer: TextAnswer, state: str, reason: str = "") -> TextAnswer:
+    """Approve or reject one free-text answer for publication; a restricted answer can never be approved."""
+    require(actor, Action.MODERATE_CONTRIBUTIONS, answer)
+    if state not in (ModerationState.APPROVED, ModerationState.REJECTED, ModerationState.RESTRICTED):
+        raise ValueError(_("Unknown moderation decision"))
+    if answer.moderation_state == ModerationState.RESTRICTED and state == ModerationState.APPROVED:
+        raise ValueError(_("This answer is held back as a possible crime report or risk and can never be published"))
+    with transaction.atomic():
+        before = {"moderation_state": answer.moderation_state}
+        answer.moderation_state = state
+        answer.moderated_by = actor
+        answer.save(update_fields=["moderation_state", "moderated_by"])
+        if answer.contribution is not None and answer.contribution.moderation_state != state:
+            moderate_contribution(actor, answer.contribution, state, reason)
+        audit.record(actor, "survey.answer_moderated", answer, before=before,
+                     after={"moderation_state": state, "reason": reason})
+    return answer
+
+
+def redact_answer(actor: Any, answer: TextAnswer, start: int, end: int, reason: str) -> TextAnswer:
+    """Hide a span of the answer when published; the reason is recorded and the original kept for staff."""
+    require(actor, Action.MODERATE_CONTRIBUTIONS, answer)
+    if not reason.strip():
+        raise ValueError(_("Give a reason for the redaction"))
+    if not (0 <= start < end <= len(answer.text)):
+        raise ValueError(_("Choose some text inside the answer to redact"))
+    with transaction.atomic():
+        before = {"redactions": list(answer.redactions)}
+        answer.redactions = [*answer.redactions, {"start": start, "end": end, "reason": reason.strip(),
+                                                  "by": str(actor), "on": timezone.localdate().isoformat()}]
+        answer.save(update_fields=["redactions"])
+        audit.record(actor, "survey.answer_redacted", answer, before=before,
+                     after={"redactions": answer.redactions, "published": redact(answer.text, answer.redactions)})
+    return answer
+
+
+def redact_phrase(actor: Any, answer: TextAnswer, phrase: str, reason: str) -> TextAnswer:
+    """Redact every occurrence of `phrase` (what a moderator types in a form without JavaScript)."""
+    if not phrase or phrase not in answer.text:
+        raise ValueError(_("That text is not in the answer; copy it exactly"))
+    start = answer.text.index(phrase)
+    answer = redact_answer(actor, answer, start, start + len(phrase), reason)
+    while (start := answer.text.find(phrase, start + len(phrase))) != -1:
+        answer = redact_answer(actor, answer, start, start + len(phrase), reason)
+    return answer

@@ -1,0 +1,48 @@
+"""Background work of the surveys app: exports and bulk imports, with progress staff can watch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import task
+
+from byconsent.core.models import TaskProgress
+from byconsent.core.tasks import run_tracked
+
+
+@task()
+def export_task(progress_id: int) -> dict[str, Any]:
+    from byconsent.surveys import reports
+    from byconsent.surveys.models import Questionnaire
+
+    def work(progress: TaskProgress, report: Any) -> dict[str, Any]:
+        questionnaire = Questionnaire.objects.get(pk=progress.arguments["questionnaire"])
+        fmt = progress.arguments["format"]
+        total = questionnaire.responses.count()
+        name = f"{questionnaire.slug}-{timezone.now():%Y%m%d-%H%M%S}-{progress.pk}.{fmt}"
+        target = reports.export_dir(questionnaire) / name
+        rows = reports.WRITERS[fmt](questionnaire, target, report, total)
+        files = [name] + ([target.stem + "-data-dictionary.csv"] if fmt == "csv" else [])
+        return {"rows": rows, "files": files,
+                "links": [reverse("surveys:staff_export_download", args=[questionnaire.pk, f]) for f in files]}
+
+    return run_tracked(progress_id, work)  # type: ignore[no-any-return]
+
+
+@task()
+def import_task(progress_id: int) -> dict[str, Any]:
+    from byconsent.core.models import User
+    from byconsent.surveys import importing
+    from byconsent.surveys.models import Questionnaire
+
+    def work(progress: TaskProgress, report: Any) -> dict[str, Any]:
+        questionnaire = Questionnaire.objects.get(pk=progress.arguments["questionnaire"])
+        actor = User.objects.get(pk=progress.requested_by_id or 0)
+        result = importing.commit(actor, questionnaire, progress.arguments["stored"], report)
+        if result.errors:
+            raise ValueError(f"{len(result.errors)} rows have errors; nothing was imported")
+        return {"created": result.created, "skipped": result.skipped}
+
+    return run_tracked(progress_id, work)  # type: ignore[no-any-return]
