@@ -15,7 +15,9 @@ from byconsent.core.postcodes import normalise_postcode
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "rev", "revd", "reverend", "sir",
                     "dame", "cllr", "councillor", "pc", "ps", "sgt", "insp", "imam", "rabbi", "father", "sister"})
 _NON_WORD = re.compile(r"[^\w\s]|_")
-SIMILARITY_THRESHOLD = 0.85
+# Advisory: pairs above it are listed for a person to check, never merged automatically. Catches spelling variants
+# (Mohammed / Muhammad 0.85, Jon / John 0.95) but not different names (John Smith / Jane Smyth 0.7).
+SIMILARITY_THRESHOLD = 0.8
 
 
 def normalise_email(value: str) -> str:
@@ -30,7 +32,8 @@ def normalise_name(value: str) -> str:
     """
     decomposed = unicodedata.normalize("NFKD", value or "")
     without_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    folded = without_accents.casefold().replace("'", "").replace("’", "")
+    # casefold, then the dotless i (ı, whose capital is I) joins i, so upper- and lower-case spellings agree.
+    folded = without_accents.casefold().replace("ı", "i").replace("'", "").replace("’", "")
     words = _NON_WORD.sub(" ", folded).split()
     while words and words[0] in TITLES and len(words) > 1:
         words = words[1:]

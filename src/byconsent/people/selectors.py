@@ -151,7 +151,7 @@ def duplicate_pairs(user: Any, limit: int = 200) -> list[DuplicatePair]:
     emails = (people.exclude(email="").annotate(lower_email=Lower("email")).values("lower_email")
               .annotate(n=Count("id")).filter(n__gt=1).values_list("lower_email", flat=True))
     by_email: dict[str, list[Person]] = defaultdict(list)
-    for person in people.filter(email__in=list(emails)[:limit]):
+    for person in people.annotate(lower_email=Lower("email")).filter(lower_email__in=list(emails)[:limit]):
         by_email[person.email.lower()].append(person)
     for group in by_email.values():
         for i, a in enumerate(group):
