@@ -121,8 +121,9 @@ def _swap_in(
     members = panel.copy()
     counts = problem.counts(members)
     value = float(weights[members].sum())
-    made, skipped = 0, []
-    while queue and made < swaps:
+    made, skipped, tries = 0, [], 0
+    while queue and made < swaps and tries < 4 * swaps:  # bounded effort: variants are cheap extras
+        tries += 1
         newcomer = queue.pop(0)
         slot = _cheapest_removable(problem, members, counts, newcomer, weights)
         if slot is None or value - weights[members[slot]] + weights[newcomer] <= threshold:
