@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from django.test import AsyncClient
 
 from byconsent.core.services import publish_event
+
+
+def run_in_own_loop(coroutine: Any) -> Any:
+    """Run a coroutine on a fresh event loop in its own thread: browser tests leave a loop running in this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _read_stream(response) -> str:
@@ -18,7 +28,7 @@ async def _read_stream(response) -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_stream_replays_events_after_last_event_id():
-    async_to_sync(_replay)()
+    run_in_own_loop(_replay())
 
 
 async def _replay() -> None:
@@ -35,5 +45,17 @@ async def _replay() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_staff_channels_are_hidden_from_the_public():
-    response = async_to_sync(AsyncClient().get)("/live/staff-announcements/?max_seconds=0.1")
+    response = run_in_own_loop(AsyncClient().get("/live/staff-announcements/?max_seconds=0.1"))
     assert response.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)  # the stream is read on another thread, with its own connection
+def test_under_wsgi_a_stream_ends_so_it_cannot_hold_a_thread(client, monkeypatch):
+    from byconsent.core import live
+
+    monkeypatch.setattr(live, "WSGI_STREAM_SECONDS", 0.3)
+    publish_event("public-wsgi", "message", {"text": "hello"})
+    response = client.get("/live/public-wsgi/")
+    with ThreadPoolExecutor(max_workers=1) as pool:  # a thread of its own, as a WSGI server would use
+        body = pool.submit(lambda: b"".join(response)).result(timeout=30).decode()  # returns: the stream ended
+    assert '"hello"' in body

@@ -24,6 +24,7 @@ NOTIFY_CHANNEL = "byconsent_outbox"
 POLL_SECONDS = 1.0
 KEEPALIVE_SECONDS = 15.0
 PUBLIC_PREFIX = "public-"
+WSGI_STREAM_SECONDS = 20.0
 
 
 def uses_postgresql() -> bool:
@@ -139,6 +140,10 @@ async def live_stream(request: HttpRequest, channel: str) -> StreamingHttpRespon
     if not await _may_listen(request, channel):
         raise Http404
     max_seconds = float(request.GET["max_seconds"]) if "max_seconds" in request.GET else None
+    if "wsgi.version" in request.META:
+        # Under WSGI Django buffers an async stream whole, so a stream must end: serve it as a long poll and
+        # let EventSource reconnect (with Last-Event-ID) instead of holding a worker thread for ever.
+        max_seconds = min(max_seconds or WSGI_STREAM_SECONDS, WSGI_STREAM_SECONDS)
     response = StreamingHttpResponse(
         event_stream(channel, _last_event_id(request), max_seconds), content_type="text/event-stream"
     )
