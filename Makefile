@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 TEST_DB ?= both
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgresql install assets system-deps lint clean
+.PHONY: run test test-sqlite test-postgresql install assets system-deps lint translations clean
 
 run: $(INSTALLED) assets
 	$(BIN)/byconsent run
@@ -53,6 +53,12 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
+
+# Gather new strings into the Welsh and Gaelic catalogues, fill the ones we know, compile (needs gettext).
+translations: $(INSTALLED)
+	cd src/byconsent && ../../$(BIN)/byconsent manage makemessages -l cy -l gd --no-obsolete
+	$(BIN)/python scripts/fill_translations.py
+	cd src/byconsent && ../../$(BIN)/byconsent manage compilemessages
 
 clean:
 	rm -rf $(VENV) node_modules src/byconsent/ui/static/ui/build var/test.sqlite3
