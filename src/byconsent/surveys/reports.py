@@ -379,3 +379,39 @@ def summary_xlsx(result: Summary) -> bytes:
         row += 2
     workbook.close()
     return buffer.getvalue()
+
+
+def disclosure_safe(result: Summary, threshold: int = 10) -> Summary:
+    """The summary as it may be published: counts under the threshold hidden, and enough other cells hidden that
+    no hidden count can be worked out by subtraction (engines.disclosure on each one-way table)."""
+    from byconsent.engines.disclosure import DisclosureSettings, protect_one_way
+
+    hidden = str(_("fewer than %(n)s") % {"n": threshold})
+    settings_ = DisclosureSettings(threshold=threshold)
+    safe_questions = []
+    for item in result.questions:
+        if item.question.type == QuestionType.GRID:
+            rows = []
+            for row in item.rows:
+                outcome = protect_one_way([int(v) for v in row[1:]], settings_)
+                rows.append([row[0]] + [hidden if v is None else v for v in outcome.published[:-1]])
+            safe_questions.append(QuestionSummary(item.question, item.answered, item.headers, rows,
+                                                  samples=item.samples))
+            continue
+        if not item.chart:
+            safe_questions.append(item)
+            continue
+        counts = [int(row[1]) for row in item.rows]
+        if item.question.type == QuestionType.MULTIPLE_CHOICE:
+            published: list[int | None] = [c if c >= threshold else None for c in counts]
+        else:
+            published = list(protect_one_way(counts, settings_).published[:-1])
+        rows = [[row[0], hidden if value is None else value,
+                 "–" if value is None else row[2]] for row, value in zip(item.rows, published, strict=True)]
+        chart = bar_chart([str(r[0]) for r in rows], [v or 0 for v in published])
+        note = " ".join(filter(None, [item.note, str(_("Counts below %(n)s are not shown, to protect the people "
+                                                        "who answered.") % {"n": threshold})]))
+        safe_questions.append(QuestionSummary(item.question, item.answered, item.headers, rows, chart,
+                                              samples=item.samples, note=note))
+    total = result.total if result.total >= threshold or result.total == 0 else 0
+    return Summary(result.questionnaire, total, safe_questions, [])
