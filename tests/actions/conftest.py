@@ -51,3 +51,18 @@ def said(area_tree: dict[str, Any], people: dict[str, Any]) -> dict[str, Any]:
                                 contributor=people["paper"], wants_feedback=True)
     return {"alice_1": alice_1, "alice_2": alice_2, "bob": bob, "anonymous": anonymous, "carol": carol,
             "paper": paper}
+
+
+@pytest.fixture
+def staff_client(client: Any) -> Any:
+    """A test client signed in as `user`, with a second factor set up (staff pages need one)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    def signed_in(user: Any) -> Any:
+        if not Authenticator.objects.filter(user=user).exists():
+            TOTP.activate(user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return signed_in

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -83,7 +84,7 @@ def concern_list(request: HttpRequest) -> HttpResponse:
 
 
 def _contribution_page(request: HttpRequest) -> tuple[ContributionSearchForm, Any]:
-    search = ContributionSearchForm(request.GET or None, user=request.user)
+    search = ContributionSearchForm(request.GET or None, user=request.user, prefix="search")
     filters = search.cleaned_data if search.is_bound and search.is_valid() else {}
     page = Paginator(selectors.contribution_choices(request.user, filters), PAGE_SIZE).get_page(
         request.GET.get("page"))
@@ -169,7 +170,8 @@ def decision_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Decision recorded. People who asked to hear back will be told."))
             return redirect("actions:decision_detail", pk=decision.pk)
-    return render(request, "actions/decision_form.html", {"form": form, "evidence": evidence})
+    return render(request, "actions/decision_form.html",
+                  {"form": form, "evidence": evidence, "all_forms": [form, evidence]})
 
 
 @staff_required(Do.MANAGE_ACTIONS)
@@ -275,6 +277,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
         apply_errors(form, error)
     context = {"action": action, "status_form": status_form, "update_form": update_form,
                "milestone_form": milestone_form, "history": audit.entries_for(action),
+               "all_forms": [status_form, update_form, milestone_form],
                "overdue": action.is_overdue()}
     return render(request, "actions/action_detail.html", context)
 
@@ -336,6 +339,15 @@ def _concern_cards(concerns: Any, source: tuple[int, str] | None = None) -> list
     return cards
 
 
+def _crumbs(*items: tuple[str, str | None]) -> list[dict[str, Any]]:
+    trail = [{"text": _("You said, we did"), "href": reverse("actions:public_index")}]
+    return trail + [{"text": text, "href": href} for text, href in items]
+
+
+def _area_crumb(area: Area) -> tuple[str, str]:
+    return area.name, reverse("actions:public_area", args=[area.code])
+
+
 def _public_page(request: HttpRequest, *, title: str, area: Area | None = None,
                  source: tuple[int, str] | None = None) -> HttpResponse:
     concerns = Paginator(selectors.public_concerns(area, source), 10).get_page(request.GET.get("page"))
@@ -353,7 +365,8 @@ def _public_page(request: HttpRequest, *, title: str, area: Area | None = None,
     context = {"title": title, "area": area, "source": source, "page": concerns,
                "cards": _concern_cards(concerns, source), "decisions": decisions[:10],
                "actions": actions[:20], "feed_query": feed_query, "today": timezone.localdate(),
-               "areas": Area.objects.filter(level__lte=Area.Level.LOCAL_AREA).order_by("path")}
+               "areas": Area.objects.filter(level__lte=Area.Level.LOCAL_AREA).order_by("path"),
+               "breadcrumbs": _crumbs((area.name if area else title, None))}
     return render(request, "actions/public_index.html", context)
 
 
@@ -385,7 +398,8 @@ def public_concern(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"concern": concern, "counts": counts, "quotes": selectors.approved_quotes(concern, limit=10),
                "decisions": concern.decisions.prefetch_related("evidence").all(),
                "actions": concern.actions.select_related("area").all(),
-               "timeline": selectors.public_timeline(concern)}
+               "timeline": selectors.public_timeline(concern),
+               "breadcrumbs": _crumbs(_area_crumb(concern.area), (concern.summary, None))}
     return render(request, "actions/public_concern.html", context)
 
 
@@ -393,7 +407,8 @@ def public_decision(request: HttpRequest, pk: int) -> HttpResponse:
     decision = get_object_or_404(Decision.objects.select_related("area"), pk=pk)
     context = {"decision": decision, "concerns": decision.concerns.filter(is_public=True),
                "evidence": decision.evidence.select_related("content_type"),
-               "actions": decision.actions.all(), "timeline": selectors.public_timeline(decision)}
+               "actions": decision.actions.all(), "timeline": selectors.public_timeline(decision),
+               "breadcrumbs": _crumbs(_area_crumb(decision.area), (str(decision), None))}
     return render(request, "actions/public_decision.html", context)
 
 
@@ -401,7 +416,8 @@ def public_action(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(Action.objects.select_related("area", "decision"), pk=pk)
     context = {"action": action, "concerns": action.concerns.filter(is_public=True),
                "milestones": action.milestones.all(), "updates": action.updates.all()[:20],
-               "timeline": selectors.public_timeline(action), "overdue": action.is_overdue()}
+               "timeline": selectors.public_timeline(action), "overdue": action.is_overdue(),
+               "breadcrumbs": _crumbs(_area_crumb(action.area), (action.title, None))}
     return render(request, "actions/public_action.html", context)
 
 
