@@ -14,6 +14,11 @@ class PeopleConfig(AppConfig):
         from byconsent.people import privacy, selectors
         from byconsent.ui.navigation import register_public_link
 
+        from django.db.models.signals import post_migrate
+
+        from byconsent.people.purposes import ensure_default_purposes
+
+        post_migrate.connect(ensure_default_purposes, sender=self, dispatch_uid="people-default-purposes")
         privacy.register_handlers()
         privacy.register_retention()
         register_staff_page("people:person_list", _("People"), Action.VIEW_CONTRIBUTIONS)

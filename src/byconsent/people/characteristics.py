@@ -8,6 +8,7 @@ and is never used for targeting.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -78,7 +79,7 @@ def clean_answers(answers: dict[str, object]) -> dict[str, str]:
     return cleaned
 
 
-def matches(answers: dict[str, str] | None, wanted: dict[str, list[str]]) -> bool:
+def matches(answers: Any, wanted: dict[str, list[str]]) -> bool:
     """True when, for every characteristic in `wanted`, the person's answer is one of the wanted values.
 
     Within one characteristic the values are alternatives (OR); across characteristics they all apply (AND).

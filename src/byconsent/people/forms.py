@@ -115,10 +115,10 @@ class DemographicsForm(forms.Form):
         super().__init__(*args, **kwargs)
         for item in characteristics.CHARACTERISTICS:
             if item.options:
-                self.fields[item.key] = forms.ChoiceField(label=item.label, required=False, widget=forms.RadioSelect,
-                                                          choices=list(item.options))
+                self.fields[item.key] = forms.ChoiceField(label=str(item.label), required=False,
+                                                          widget=forms.RadioSelect, choices=list(item.options))
             else:
-                self.fields[item.key] = forms.CharField(label=item.label, required=False, max_length=1000,
+                self.fields[item.key] = forms.CharField(label=str(item.label), required=False, max_length=1000,
                                                         widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -188,7 +188,7 @@ class SegmentForm(forms.Form):
         if with_characteristics:
             for item in characteristics.TARGETABLE:
                 self.fields[f"c_{item.key}"] = forms.MultipleChoiceField(
-                    label=item.label, required=False, widget=forms.CheckboxSelectMultiple,
+                    label=str(item.label), required=False, widget=forms.CheckboxSelectMultiple,
                     choices=[o for o in item.options if o[0] != "prefer_not"],
                     help_text=_("Equality data: only people who answered one of these are included"))
 
@@ -267,7 +267,7 @@ class MergeForm(forms.Form):
             mine, theirs = getattr(keep, name), getattr(other, name)
             if mine == theirs:
                 continue
-            label = Person._meta.get_field(name).verbose_name
+            label = getattr(Person._meta.get_field(name), "verbose_name", name)
             self.fields[name] = forms.ChoiceField(
                 label=label, widget=forms.RadioSelect, initial="keep" if mine else "other",
                 choices=[("keep", str(mine or _("(blank)"))), ("other", str(theirs or _("(blank)")))])

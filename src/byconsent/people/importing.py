@@ -299,10 +299,10 @@ def _create(job: ImportJob, result: RowResult, actor: Any) -> Any:
     if names:
         person.interests.set([Interest.objects.get_or_create(name=n[:100])[0] for n in names])
     if values.get("organisation"):
-        organisation = Organisation.objects.filter(name__iexact=values["organisation"],
-                                                   area__path__startswith=job.area.path).first()
-        if organisation is not None:
-            Membership.objects.get_or_create(person=person, organisation=organisation,
+        member_of = Organisation.objects.filter(name__iexact=values["organisation"],
+                                                area__path__startswith=job.area.path).first()
+        if member_of is not None:
+            Membership.objects.get_or_create(person=person, organisation=member_of,
                                              defaults={"role": values.get("organisation_role", "")[:100]})
     if job.purpose is not None:
         agreed = values.get("consent", "").strip().lower() in YES

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from typing import Any
 
 from django.core import signing
 from django.db import transaction
@@ -33,12 +34,14 @@ def create_token(person: Person) -> tuple[str, MagicLink]:
     return signing.dumps({"p": person.pk, "n": nonce}, salt=SALT, compress=True), link
 
 
-def _payload(token: str) -> dict[str, object] | None:
+def _payload(token: str) -> dict[str, Any] | None:
     try:
         payload = signing.loads(token, salt=SALT, max_age=lifetime_minutes() * 60)
     except signing.BadSignature:  # includes SignatureExpired
         return None
-    return payload if isinstance(payload, dict) else None
+    if not isinstance(payload, dict) or not isinstance(payload.get("p"), int) or not isinstance(payload.get("n"), str):
+        return None
+    return payload
 
 
 def peek(token: str) -> bool:
@@ -46,7 +49,7 @@ def peek(token: str) -> bool:
     payload = _payload(token)
     if payload is None:
         return False
-    return MagicLink.objects.filter(nonce_hash=MagicLink.hash(str(payload.get("n"))), person_id=payload.get("p"),
+    return MagicLink.objects.filter(nonce_hash=MagicLink.hash(payload["n"]), person_id=payload["p"],
                                     used_at__isnull=True).exists()
 
 
@@ -56,9 +59,9 @@ def consume(token: str) -> Person | None:
     if payload is None:
         return None
     with transaction.atomic():
-        used = MagicLink.objects.filter(nonce_hash=MagicLink.hash(str(payload.get("n"))), person_id=payload.get("p"),
+        used = MagicLink.objects.filter(nonce_hash=MagicLink.hash(payload["n"]), person_id=payload["p"],
                                         used_at__isnull=True).update(used_at=timezone.now())
         if used != 1:
             return None
-        person = Person.objects.current().filter(pk=payload.get("p")).first()
+        person = Person.objects.current().filter(pk=payload["p"]).first()
     return person

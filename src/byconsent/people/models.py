@@ -9,6 +9,7 @@ values into a table erasure does not reach. Services write explicit audit entrie
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -367,7 +368,7 @@ class ErasureRequest(models.Model):
     @property
     def due_by(self) -> Any:
         # UK GDPR Article 12(3): without undue delay and within one month.
-        return self.requested_at + timezone.timedelta(days=30)
+        return self.requested_at + timedelta(days=30)
 
 
 class PersonMerge(models.Model):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Q
 
@@ -58,7 +58,7 @@ def person_handlers() -> list[PersonHandler]:
 def export_person_record(person: Person) -> dict[str, Any]:
     """Everything the people app holds about a person, special-category data included (the caller audits)."""
     demographics = Demographics.objects.filter(person=person).first()
-    answers = dict(demographics.answers) if demographics else {}
+    answers: dict[str, str] = dict(cast(dict[str, str], demographics.answers)) if demographics else {}
     return {
         "details": {
             "full_name": person.full_name, "email": person.email, "phone": person.phone,

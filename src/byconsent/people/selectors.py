@@ -98,7 +98,7 @@ def segment_queryset(segment: Segment) -> QuerySet[Person]:
 def match_characteristics(people: QuerySet[Person], wanted: dict[str, list[str]]) -> set[int]:
     """Ids of the people whose encrypted answers match. The answers cannot be queried in the database, so one
     query streams the candidates' Demographics rows (as a subquery, not a huge IN list) and each is decrypted once.
-    Measured at about 15 µs a row on this machine: 100,000 people in under two seconds."""
+    Measured on this machine at about 55 µs a row (20,000 people in 1.1 s; a 3,000-member panel in 0.2 s)."""
     matched: set[int] = set()
     rows = (Demographics.objects.filter(person__in=people.values("pk")).values_list("person_id", "answers")
             .iterator(chunk_size=2000))
@@ -151,8 +151,8 @@ def duplicate_pairs(user: Any, limit: int = 200) -> list[DuplicatePair]:
     emails = (people.exclude(email="").annotate(lower_email=Lower("email")).values("lower_email")
               .annotate(n=Count("id")).filter(n__gt=1).values_list("lower_email", flat=True))
     by_email: dict[str, list[Person]] = defaultdict(list)
-    for person in people.annotate(lower_email=Lower("email")).filter(lower_email__in=list(emails)[:limit]):
-        by_email[person.email.lower()].append(person)
+    for candidate in people.annotate(lower_email=Lower("email")).filter(lower_email__in=list(emails)[:limit]):
+        by_email[candidate.email.lower()].append(candidate)
     for group in by_email.values():
         for i, a in enumerate(group):
             for b in group[i + 1:]:

@@ -15,7 +15,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -262,7 +262,7 @@ def read_demographics(actor: Any, person: Person, reason: str = "viewed") -> dic
     row = Demographics.objects.filter(person=person).first()
     audit.record(actor_label(actor), "demographics.read", person,
                  after={"reason": reason, "held": row is not None})
-    return dict(row.answers) if row is not None else {}
+    return dict(cast(dict[str, str], row.answers)) if row is not None else {}
 
 
 def save_demographics(actor: Any, person: Person, answers: dict[str, Any],
@@ -271,7 +271,7 @@ def save_demographics(actor: Any, person: Person, answers: dict[str, Any],
     cleaned = characteristics.clean_answers(answers)
     with transaction.atomic():
         row, _created = Demographics.objects.get_or_create(person=person, defaults={"source": source})
-        row.answers = cleaned
+        row.answers = cleaned  # type: ignore[assignment]
         row.source = source
         row.collected_at = timezone.now()
         row.save()
@@ -601,7 +601,7 @@ def merge_people(actor: Any, keep: Person, other: Person, choices: dict[str, str
     special = Demographics.objects.filter(person__in=[keep, other]).count()
     if special == 2 and not can_see_special_category(actor, keep):
         raise PermissionDenied("Both records hold equality data: an analyst or administrator must merge them")
-    snapshot = {name: str(getattr(other, name) or "") for name in MERGEABLE_FIELDS}
+    snapshot: dict[str, Any] = {name: str(getattr(other, name) or "") for name in MERGEABLE_FIELDS}
     snapshot.update(id=other.pk, area=other.area.code, created_at=other.created_at.isoformat())
     with transaction.atomic():
         chosen = {}

@@ -535,7 +535,7 @@ def merge(request: HttpRequest, keep: int, other: int) -> HttpResponse:
         else:
             messages.success(request, _("Records merged. The merge is recorded in the history."))
             return redirect("people:person_detail", pk=kept.pk)
-    summary = [(Person._meta.get_field(f).verbose_name, getattr(kept, f), getattr(merged, f))
+    summary = [(getattr(Person._meta.get_field(f), "verbose_name", f), getattr(kept, f), getattr(merged, f))
                for f in services.MERGEABLE_FIELDS]
     return render(request, "people/merge.html", {"form": form, "keep": kept, "other": merged, "summary": summary,
                                                   "counts": [(p, p.consents.count(), p.contact_events.count(),
