@@ -130,7 +130,7 @@ def save_code(actor: Any, codebook: Codebook, *, label: str, description: str = 
 # ---- coding ------------------------------------------------------------------------------------------------------
 
 def save_coding(actor: Any, contribution: Contribution, codebook: Codebook, codes: Iterable[Code],
-                note: str = "") -> CodingRecord:
+                note: str = "", resolve_suggestions: bool = False) -> CodingRecord:
     """Record the actor's own codes for one contribution (replacing their earlier ones). No codes = "none apply"."""
     require(actor, Action.ANALYSE, codebook)
     require(actor, Action.VIEW_CONTRIBUTIONS, contribution)
@@ -149,6 +149,20 @@ def save_coding(actor: Any, contribution: Contribution, codebook: Codebook, code
         if before != after or created:
             audit.record(actor, "insights.coded", record, before={"codes": before} if before is not None else None,
                          after={"contribution": contribution.pk, "codes": after})
+        if resolve_suggestions:
+            # The coder saw the pending suggestions beside the text: ticking a suggested code confirms it, leaving
+            # it unticked rejects it. Either way a person decided.
+            pending = CodeSuggestion.objects.filter(contribution=contribution, code__codebook=codebook,
+                                                    status=CodeSuggestion.Status.PENDING)
+            for suggestion in pending:
+                accepted = suggestion.code_id in after
+                suggestion.status = CodeSuggestion.Status.ACCEPTED if accepted else CodeSuggestion.Status.REJECTED
+                suggestion.decided_by = actor
+                suggestion.decided_at = timezone.now()
+                suggestion.save(update_fields=["status", "decided_by", "decided_at"])
+                audit.record(actor, "insights.suggestion_" + ("accepted" if accepted else "rejected"), suggestion,
+                             after={"contribution": contribution.pk, "code": suggestion.code_id,
+                                    "source": suggestion.source_label})
     return record
 
 
