@@ -73,7 +73,7 @@ def public_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "threshold": settings.BYCONSENT_DISCLOSURE_THRESHOLD,
         "recommendations": panel.recommendations.filter(published=True).select_related("contribution"),
         "quotas": panel.quotas.all(),
-        "member_count": panel.volunteers.filter(status=Volunteer.Status.SELECTED).count(),
+        "quotas_met": all(row.met for row in selectors.quota_rows(panel)) if selection else None,
     }
     return render(request, "panels/public_detail.html", context)
 
@@ -249,7 +249,7 @@ def staff_quotas(request: HttpRequest, pk: int) -> HttpResponse:
     form = QuotaForm(request.POST or None, quotas=panel.quotas.all())
     feasibility = None
     if request.method == "POST":
-        if request.POST.get("relax") and form.is_valid():
+        if request.POST.get("relax"):
             check = services.check_feasibility(panel)
             if check.relaxation:
                 services.apply_relaxation(request.user, panel, check.relaxation)
