@@ -27,7 +27,7 @@ class HubFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     postcode = forms.CharField(label=_("Postcode"), required=False, max_length=12,
                                widget=forms.TextInput(attrs={"autocomplete": "postal-code",
-                                                             "class": "govuk-input govuk-input--width-10"}))
+                                                             "class": "govuk-input--width-10"}))
     area = forms.ModelChoiceField(label=_("Area"), required=False, queryset=Area.objects.none(),
                                   empty_label=_("Anywhere"))
     status = forms.MultipleChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES,
@@ -57,7 +57,7 @@ class AlertForm(forms.Form):
                                help_text=_("Optional. Only consultations about your area (and force-wide ones). "
                                            "We keep the area, not the postcode."),
                                widget=forms.TextInput(attrs={"autocomplete": "postal-code",
-                                                             "class": "govuk-input govuk-input--width-10"}))
+                                                             "class": "govuk-input--width-10"}))
     interests = forms.MultipleChoiceField(label=_("Topics"), required=False, choices=INTERESTS,
                                           widget=forms.CheckboxSelectMultiple,
                                           help_text=_("Leave all unticked to hear about every topic"))

@@ -123,7 +123,7 @@ class PageForm(forms.Form):
             self.fields[key] = forms.DecimalField(
                 min_value=None if low is None else Decimal(str(low)),
                 max_value=None if high is None else Decimal(str(high)),
-                widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "govuk-input govuk-input--width-10"}),
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "govuk-input--width-10"}),
                 **common)
             self.initial[key] = value
         elif q.type == QuestionType.DATE:
@@ -134,7 +134,7 @@ class PageForm(forms.Form):
             errors["max_length"] = str(_("Enter a real postcode, like SW1A 1AA"))
             self.fields[key] = forms.CharField(
                 max_length=12, widget=forms.TextInput(attrs={"autocomplete": "postal-code",
-                                                             "class": "govuk-input govuk-input--width-10"}),
+                                                             "class": "govuk-input--width-10"}),
                 **common)
             self.initial[key] = value or ""
         elif q.type == QuestionType.FILE:
