@@ -249,8 +249,8 @@ def staff_transition(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.transition(request.user, consultation, form.cleaned_data["to_state"], form.cleaned_data["note"])
     except services.TransitionError as error:
-        for problem in error.problems:
-            messages.error(request, problem)
+        # One message (one banner): the full list of what is missing is on the page itself.
+        messages.error(request, _("Not moved: %(problems)s") % {"problems": "; ".join(error.problems)})
     else:
         consultation.refresh_from_db()
         messages.success(request, _("Now: %(state)s") % {"state": consultation.get_state_display()})
