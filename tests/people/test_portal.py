@@ -166,3 +166,21 @@ def test_an_erased_person_cannot_sign_in(client, make_person, make_user, area_tr
     token, _link = magic.create_token(person)
     services.erase(make_user(Role.ADMINISTRATOR, area_tree["force"]), person)
     assert magic.consume(token) is None
+
+
+def test_a_person_signs_up_for_a_purpose_with_the_words_they_read(client, make_person):
+    from byconsent.people.consent import may_contact
+    from byconsent.people.models import Purpose
+
+    person = make_person()
+    _sign_in(client, person)
+    alerts = Purpose.objects.get(slug="consultation-alerts")
+    page = client.get(reverse("people:portal_consents")).content.decode()
+    assert alerts.description in page and "Standing panel" not in page
+    client.post(reverse("people:portal_consents"), {"purpose": alerts.pk, "action": "agree"})
+    record = person.consents.get()
+    assert record.source == "self_service" and alerts.description in record.wording
+    assert may_contact(person, alerts, "email")
+    panel = Purpose.objects.get(slug="standing-panel")
+    client.post(reverse("people:portal_consents"), {"purpose": panel.pk, "action": "agree"})
+    assert not person.consents.filter(purpose=panel).exists()  # staff add panel members

@@ -8,15 +8,14 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People and organisations")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from byconsent.core.policy import Action
         from byconsent.core.registries import register_attention
         from byconsent.core.templatetags.core_tags import register_staff_page
         from byconsent.people import privacy, selectors
-        from byconsent.ui.navigation import register_public_link
-
-        from django.db.models.signals import post_migrate
-
         from byconsent.people.purposes import ensure_default_purposes
+        from byconsent.ui.navigation import register_public_link
 
         post_migrate.connect(ensure_default_purposes, sender=self, dispatch_uid="people-default-purposes")
         privacy.register_handlers()

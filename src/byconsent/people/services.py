@@ -62,6 +62,8 @@ PERSON_FIELDS = ["full_name", "email", "phone", "address", "postcode", "preferre
                  "accessibility_needs", "area", "relationship_owner", "do_not_contact"]
 SELF_SERVICE_FIELDS = {"full_name", "email", "phone", "address", "postcode", "preferred_language",
                        "preferred_channel", "accessibility_needs"}
+# Purposes a person may sign up to themselves on their details page (a standing panel needs staff to add them).
+SELF_SERVICE_PURPOSES = ("consultation-alerts", "panel-invitations", "you-said-we-did")
 ORGANISATION_FIELDS = ["name", "kind", "area", "email", "phone", "address", "postcode", "website", "notes",
                        "relationship_owner"]
 
@@ -575,6 +577,8 @@ def anonymise_person(person: Person) -> int:
 
     AuditEntry.objects.filter(object_type=ContentType.objects.get_for_model(Person), object_id=str(pk)).update(
         object_repr=f"Erased person #{pk}")
+    ErasureRequest.objects.filter(person=person, status=ErasureRequest.Status.PENDING).update(
+        status=ErasureRequest.Status.DONE, handled_at=timezone.now())
     Person.objects.filter(pk=pk).update(
         full_name="", email="", phone="", address="", postcode="", accessibility_needs="", user=None,
         relationship_owner=None, do_not_contact=True, erased_at=timezone.now())

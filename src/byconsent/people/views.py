@@ -662,13 +662,23 @@ def portal_details(request: HttpRequest, person: Person) -> HttpResponse:
 def portal_consents(request: HttpRequest, person: Person) -> HttpResponse:
     if request.method == "POST":
         purpose = get_object_or_404(Purpose, pk=request.POST.get("purpose"), is_service=False)
-        services.withdraw_consent(SelfService(person), person, purpose, source=ConsentSource.SELF_SERVICE)
-        messages.success(request, _("Done: we will not contact you for “%(purpose)s” any more.")
-                         % {"purpose": purpose.name})
+        if request.POST.get("action") == "agree":
+            if purpose.slug not in services.SELF_SERVICE_PURPOSES:
+                raise Http404
+            # What the person reads on this page is the wording they agree to.
+            services.record_consent(SelfService(person), person, purpose, source=ConsentSource.SELF_SERVICE,
+                                    wording=f"{purpose.name}: {purpose.description}")
+            messages.success(request, _("Done: you have agreed to “%(purpose)s”.") % {"purpose": purpose.name})
+        else:
+            services.withdraw_consent(SelfService(person), person, purpose, source=ConsentSource.SELF_SERVICE)
+            messages.success(request, _("Done: we will not contact you for “%(purpose)s” any more.")
+                             % {"purpose": purpose.name})
         return redirect("people:portal_consents")
     consents = services.current_consents(person)
+    active = {c.purpose_id for c in consents if c.withdrawn_at is None}
+    offered = Purpose.objects.filter(slug__in=services.SELF_SERVICE_PURPOSES).exclude(pk__in=active)
     return render(request, "people/portal_consents.html", {"person": person, "consents": consents,
-                                                            "now": timezone.now()})
+                                                            "offered": offered})
 
 
 @portal_required
