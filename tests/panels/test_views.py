@@ -117,7 +117,9 @@ def test_selection_pages_and_draw_file(panel, officer, client_for, client):
     selection = Selection.objects.get()
     assert response.status_code == 302
     waiting = staff.get(reverse("panels:staff_selection", args=[panel.pk, selection.pk])).content.decode()
-    assert 'http-equiv="refresh"' in waiting
+    assert "Check progress" in waiting and 'http-equiv="refresh"' not in waiting
+    progress = staff.get(reverse("panels:staff_selection_progress", args=[panel.pk, selection.pk])).json()
+    assert progress["status"] == "queued"
     from byconsent.panels.tasks import select_task
 
     select_task.call(selection.task_id)

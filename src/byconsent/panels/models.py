@@ -168,6 +168,10 @@ class Address(PanelChild):
         return self.round.panel
 
     @property
+    def display_postcode(self) -> str:
+        return f"{self.postcode[:-3]} {self.postcode[-3:]}" if len(self.postcode) > 4 else self.postcode
+
+    @property
     def display_code(self) -> str:
         return format_code(self.code or "")
 

@@ -28,6 +28,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
          name="staff_replace"),
     path("staff/panels/<int:pk>/select/", views.staff_select, name="staff_select"),
     path("staff/panels/<int:pk>/selections/<int:selection_pk>/", views.staff_selection, name="staff_selection"),
+    path("staff/panels/<int:pk>/selections/<int:selection_pk>/progress.json", views.staff_selection_progress,
+         name="staff_selection_progress"),
     path("staff/panels/<int:pk>/selections/<int:selection_pk>/draw.json", views.staff_draw_file,
          name="staff_draw_file"),
     path("staff/panels/<int:pk>/confirm/", views.staff_confirm, name="staff_confirm"),

@@ -311,7 +311,7 @@ def staff_letters(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
     round_ = _round(request, pk, round_pk)
     services.record_letters_printed(request.user, round_)
     letters = round_.addresses.filter(drawn=True).order_by("area_label", "line_number")
-    register_url = request.build_absolute_uri(reverse("panels:register", args=[round_.panel.slug]))
+    register_url = settings.BYCONSENT_SITE_URL + reverse("panels:register", args=[round_.panel.slug])
     return render(request, "panels/letters.html", {"panel": round_.panel, "letters": letters,
                                                    "register_url": register_url, "kind": "invitation"})
 
@@ -389,6 +389,15 @@ def staff_selection(request: HttpRequest, pk: int, selection_pk: int) -> HttpRes
             "is_latest": selectors.latest_selection(panel) == selection,
         })
     return render(request, "panels/staff_selection.html", context)
+
+
+@staff_required(MANAGE)
+def staff_selection_progress(request: HttpRequest, pk: int, selection_pk: int) -> JsonResponse:
+    """Progress for the result page's script (the page itself never refreshes on its own)."""
+    selection = _selection(request, pk, selection_pk)
+    task = selection.task
+    return JsonResponse({"status": selection.status, "task_status": task.status if task else None,
+                         "fraction": task.fraction if task else 0.0, "message": task.message if task else ""})
 
 
 @staff_required(MANAGE)
