@@ -343,7 +343,7 @@ def submit(draft: Draft, *, publication: str = Publication.NO, published_name: s
     if not questionnaire.is_open and draft.channel == Channel.ONLINE_SURVEY:
         raise SurveyClosed
     with transaction.atomic():
-        locked = Draft.objects.select_for_update().select_related("response").get(pk=draft.pk)
+        locked = Draft.objects.select_for_update().get(pk=draft.pk)
         if locked.response_id is not None:
             return locked.response  # type: ignore[return-value]
         response = create_response(

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from byconsent.surveys import views
+from byconsent.surveys import json_submit, views
 
 app_name = "surveys"
 
 urlpatterns = [
     path("surveys/<slug:slug>/", views.start, name="start"),
     path("surveys/<slug:slug>/print/", views.printable, name="print"),
+    path("surveys/<slug:slug>/responses.json", json_submit.submit_json, name="submit_json"),
     path("surveys/answer/<str:token>/", views.resume, name="resume"),
     path("surveys/answer/<str:token>/page/<int:page_id>/", views.page, name="page"),
     path("surveys/answer/<str:token>/saved/", views.saved, name="saved"),
