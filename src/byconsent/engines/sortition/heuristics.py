@@ -64,11 +64,13 @@ def covering_panels(
     panels: list[IntArray] = []
     failures = 0
     target = rounds * max(1, -(-len(allowed) // problem.panel_size))
+    _, types = np.unique(problem.quota_of[allowed], axis=0, return_inverse=True)
+    types = types.ravel()
+    type_sizes = np.bincount(types)
     while len(panels) < 4 * target and failures < attempts:
         if np.all(coverage[allowed] >= rounds):
             break
-        jitter = rng.random(len(allowed))
-        order = allowed[np.lexsort((jitter, coverage[allowed]))]
+        order = allowed[np.lexsort((_interleaved_keys(types, type_sizes, rng), coverage[allowed]))]
         panel = greedy_panel(problem, order)
         if panel is None:
             failures += 1
@@ -76,6 +78,25 @@ def covering_panels(
         coverage[panel] += 1
         panels.append(panel)
     return panels
+
+
+def _interleaved_keys(types: IntArray, type_sizes: IntArray, rng: np.random.Generator) -> FloatArray:
+    """Sort keys that spread each type (people with identical quota values) evenly along the order.
+
+    Person j-th of their type (in random order) gets (j + offset) / size. Any stretch of the sorted order then
+    holds every type roughly in proportion, so consecutive greedy panels, and the leftovers at the end of a pass,
+    stay close to the pool's mix: a pass tends to split the pool into disjoint valid panels.
+    """
+    ranks = np.empty(len(types), dtype=np.float64)
+    shuffled = rng.permutation(len(types))
+    seen = np.zeros(len(type_sizes), dtype=np.int64)
+    for person in shuffled.tolist():
+        kind = types[person]
+        ranks[person] = seen[kind]
+        seen[kind] += 1
+    offsets = rng.random(len(type_sizes))
+    keys: FloatArray = (ranks + offsets[types]) / type_sizes[types]
+    return keys
 
 
 def improving_variants(
