@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 
 
 class InsightsConfig(AppConfig):
@@ -13,10 +13,15 @@ class InsightsConfig(AppConfig):
         from byconsent.core.policy import Action
         from byconsent.core.registries import register_attention
         from byconsent.core.templatetags.core_tags import register_staff_page
-        from byconsent.insights import responses, selectors
+        from byconsent.insights import responses, selectors, sources
         from byconsent.insights.privacy import handler
 
         privacy.register(handler())
         register_attention(selectors.insights_attention)
         register_staff_page("insights:home", _("Analysis workspace"), Action.ANALYSE)
         responses.register_builtin_providers()
+        sources.register_builtin_kinds(with_surveys=apps.is_installed("byconsent.surveys"))
+        if apps.is_installed("byconsent.surveys"):
+            from byconsent.insights.survey_responses import provider
+
+            responses.register_provider(provider())

@@ -45,6 +45,8 @@ class ContributionSetForm(ScopedForm):
     name = forms.CharField(label=_("Name"), max_length=200,
                            error_messages={"required": _("Enter a name for the set")})
     area = _area_field(label=_("Area"), help_text=_("Contributions made in this area and every area beneath it"))
+    source = forms.ChoiceField(label=_("Only contributions to"), required=False,
+                               help_text=_("A consultation, survey or event; leave empty for everything"))
     date_from = forms.DateField(label=_("From date"), required=False, help_text=_("For example, 2026-09-01"),
                                 error_messages={"invalid": _("Enter the start date as YYYY-MM-DD")})
     date_to = forms.DateField(label=_("To date"), required=False, help_text=_("For example, 2026-11-30"),
@@ -53,6 +55,10 @@ class ContributionSetForm(ScopedForm):
                                          widget=forms.CheckboxSelectMultiple,
                                          help_text=_("Leave all unticked for every channel"))
     codebook = forms.ModelChoiceField(label=_("Codebook"), queryset=Codebook.objects.none(), required=False)
+
+    def __init__(self, *args: Any, sources: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [("", _("Any source"))] + (sources or [])  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

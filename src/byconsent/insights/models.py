@@ -28,6 +28,9 @@ class ContributionSet(models.Model):
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
     source_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     source_id = models.CharField(max_length=64, blank=True)
+    # A source kind registered in insights.sources (e.g. "survey:12": every free-text answer to a questionnaire).
+    source_key = models.CharField(max_length=100, blank=True)
+    source_label = models.CharField(max_length=300, blank=True)
     date_from = models.DateField(null=True, blank=True)
     date_to = models.DateField(null=True, blank=True)
     channels = models.JSONField(default=list, blank=True)
@@ -46,6 +49,10 @@ class ContributionSet(models.Model):
         queryset = Contribution.objects.filter(area__path__startswith=self.area.path)
         if self.source_type_id:
             queryset = queryset.filter(source_type_id=self.source_type_id, source_id=self.source_id)
+        if self.source_key:
+            from byconsent.insights.sources import source_filter
+
+            queryset = queryset.filter(source_filter(self.source_key))
         if self.date_from:
             queryset = queryset.filter(created_on__gte=self.date_from)
         if self.date_to:

@@ -57,7 +57,10 @@ def _no_report(fraction: float, message: str) -> None:
 
 def create_contribution_set(actor: Any, *, name: str, area: Area, source: Any = None, date_from: date | None = None,
                             date_to: date | None = None, channels: Sequence[str] = (),
-                            codebook: Codebook | None = None) -> ContributionSet:
+                            codebook: Codebook | None = None, source_key: str = "",
+                            source_label: str = "") -> ContributionSet:
+    """``source`` (a model instance) or ``source_key`` (a choice from insights.sources) limits the set to what
+    was said in reply to one consultation, survey or event."""
     require(actor, Action.ANALYSE, area)
     if codebook is not None:
         require(actor, Action.ANALYSE, codebook)
@@ -67,7 +70,8 @@ def create_contribution_set(actor: Any, *, name: str, area: Area, source: Any = 
         chosen = ContributionSet.objects.create(
             name=name, area=area, date_from=date_from, date_to=date_to, channels=list(channels), codebook=codebook,
             source_type=ContentType.objects.get_for_model(source) if source is not None else None,
-            source_id=str(source.pk) if source is not None else "", created_by=actor)
+            source_id=str(source.pk) if source is not None else "", source_key=source_key,
+            source_label=source_label[:300], created_by=actor)
         audit.record(actor, "insights.set_created", chosen, after=audit.snapshot(chosen))
     return chosen
 

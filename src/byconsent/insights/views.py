@@ -31,6 +31,7 @@ from byconsent.insights.models import (
     WeightingRun,
 )
 from byconsent.insights.responses import AREA, ResponseDataError, sources_for
+from byconsent.insights.sources import source_choices
 
 
 def _areas(request: HttpRequest) -> Any:
@@ -64,12 +65,15 @@ def home(request: HttpRequest) -> HttpResponse:
 @staff_required(Action.ANALYSE)
 def set_create(request: HttpRequest) -> HttpResponse:
     form = forms.ContributionSetForm(request.POST or None, areas=_areas(request),
-                                     codebooks=selectors.codebooks_for(request.user))
+                                     codebooks=selectors.codebooks_for(request.user),
+                                     sources=source_choices(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         chosen = services.create_contribution_set(
             request.user, name=data["name"], area=data["area"], date_from=data["date_from"],
-            date_to=data["date_to"], channels=data["channels"], codebook=data["codebook"])
+            date_to=data["date_to"], channels=data["channels"], codebook=data["codebook"],
+            source_key=data["source"], source_label=dict(form.fields["source"].choices).get(  # type: ignore[attr-defined]
+                data["source"], ""))
         messages.success(request, _("Set created."))
         return redirect("insights:set_detail", pk=chosen.pk)
     return render(request, "insights/set_form.html", {"form": form})
