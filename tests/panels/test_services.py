@@ -362,3 +362,19 @@ def test_privacy_export_and_erase_by_email(panel, officer, make_user):
     volunteer = Volunteer.objects.get()
     assert volunteer.full_name == "(erased)" and volunteer.email == "" and volunteer.answers.answers == {}
     assert export_volunteers(person) == []
+
+
+def test_privacy_handlers_are_registered_and_retention_applies(panel, officer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from byconsent.core.privacy import apply_retention, handlers
+
+    names = {handler.name for handler in handlers()}
+    assert {"panel_volunteers", "panel_addresses"} <= names
+    services.register_volunteer(panel, _registration(_code(panel, officer)))
+    services.update_panel(officer, panel, status=Panel.Status.CLOSED)
+    results = apply_retention(timezone.now() + timedelta(days=800))
+    assert results["panel_volunteers"] == 1 and results["panel_addresses"] == 4
+    assert Volunteer.objects.get().full_name == "(erased)"

@@ -203,3 +203,70 @@ def test_youth_contact_details_hidden_from_other_staff(area_tree, officer, make_
     ethics = make_user(Role.ETHICS_PANEL, area_tree["force"])
     assert client_for(ethics).get(reverse("panels:staff_safeguarding", args=[youth.pk])).status_code == 200
     assert client_for(ethics).get(url).status_code == 403
+
+
+def test_census_bulk_file_becomes_shares_and_quotas(panel, officer, client_for):
+    ons = ('"date","geography","geography code","Sex: All persons; measures: Value","Sex: Female; measures: Value",'
+           '"Sex: Male; measures: Value"\n"2021","A","E01000001",100,60,40\n"2021","B","E01000002",100,40,60\n'
+           '"2021","C","E01000003",100,90,10\n')
+    upload = SimpleUploadedFile("census.csv", ons.encode())
+    response = client_for(officer).post(reverse("panels:staff_census_bulk", args=[panel.pk]),
+                                        {"file": upload, "areas": "E01000001, E01000002"})
+    assert response.status_code == 302
+    shares = {s.value: s.share for s in panel.census_shares.all()}
+    assert shares == {"Female": 0.5, "Male": 0.5}
+    assert {q.category for q in panel.quotas.all()} == {"Sex"}
+    upload = SimpleUploadedFile("census.csv", ons.encode())
+    page = client_for(officer).post(reverse("panels:staff_census_bulk", args=[panel.pk]),
+                                    {"file": upload, "areas": "E09999999"}).content.decode()
+    assert "E09999999" in page and "There is a problem" in page
+
+
+def test_public_page_shows_census_shares_not_quota_bounds(panel, client, officer):
+    services.create_round(officer, panel, address_csv(3), sample_size=1, seed="s")
+    page = client.get(reverse("panels:public_detail", args=[panel.slug])).content.decode()
+    assert "50%" in page and "Members allowed" not in page
+
+
+def test_draft_panels_are_not_public(area_tree, officer, client):
+    draft = services.create_panel(officer, area=area_tree["north_town"], name="Draft", kind="standing",
+                                  purpose="p", panel_size=3)
+    assert client.get(reverse("panels:public_detail", args=[draft.slug])).status_code == 404
+    assert client.get(reverse("panels:register", args=[draft.slug])).status_code == 404
+
+
+def test_recruiting_panels_are_listed_near_their_area_and_attention_items(panel, officer, area_tree):
+    from byconsent.core.registries import attention_items, public_listings
+
+    assert not [i for i in public_listings(area_tree["north_ward"]) if i.title == panel.name]
+    services.create_round(officer, panel, address_csv(3), sample_size=1, seed="s")
+    assert [i for i in public_listings(area_tree["north_ward"]) if i.title == panel.name]
+    assert not [i for i in public_listings(area_tree["south_ward"]) if i.title == panel.name]
+    services.start_selection(officer, panel)
+    from byconsent.panels.tasks import select_task
+
+    select_task.call(panel.selections.get().task_id)  # an empty pool cannot meet the quotas
+    assert [i for i in attention_items(officer) if "could not meet" in i.title]
+
+
+def test_confirmation_letters_for_people_without_email(panel, officer, client_for):
+    round_ = services.create_round(officer, panel, address_csv(20), sample_size=12, seed="s")
+    codes = list(round_.addresses.filter(drawn=True).values_list("code", flat=True))
+    for i, (sex, age) in enumerate(BALANCED):
+        services.register_volunteer(panel, services.Registration(
+            code=codes[i], full_name=f"Letter Person {i}", phone="0131 000 0000", answers={"sex": sex, "age": age},
+            consent=True))
+    _select(panel, officer)
+    assert services.send_confirmations(officer, panel) == {"emails": 0, "letters": 6}
+    page = client_for(officer).get(reverse("panels:staff_confirmation_letters", args=[panel.pk])).content.decode()
+    assert page.count('class="app-letter"') == 6 and "You have been chosen for" in page
+
+
+def test_changed_quotas_name_the_volunteers_who_no_longer_fit(panel, officer):
+    register_pool(panel, officer, BALANCED)
+    services.set_census_shares(officer, panel, "category,value,share\nsex,Woman,0.5\nsex,Man,0.5\n")
+    services.build_quotas_from_census(officer, panel)
+    feasibility = services.check_feasibility(panel)
+    assert not feasibility.feasible and "match no quota" in feasibility.reasons[0]
+    selection = _select(panel, officer)
+    assert selection.status == Selection.Status.FAILED and "match no quota" in selection.problems["reasons"][0]

@@ -248,6 +248,20 @@ def pool_respondents(panel: Panel) -> tuple[list[Respondent], dict[str, Voluntee
     return respondents, by_reference
 
 
+def unmatched_volunteers(panel: Panel) -> list[str]:
+    """References of volunteers whose answers fit no current quota (e.g. quotas rebuilt with new groups)."""
+    categories = quota_categories(panel)
+    respondents = pool_respondents(panel)[0]
+    return [r.id for r in respondents
+            if any(r.features.get(category) not in values for category, values in categories.items())]
+
+
+def _unmatched_message(references: list[str]) -> str:
+    return _("%(n)s volunteer(s) gave answers that match no quota (%(refs)s): the quotas were changed after they "
+             "registered. Add quotas for their answers, or correct their answers.") % {
+        "n": len(references), "refs": ", ".join(references[:10])}
+
+
 @dataclass
 class Feasibility:
     feasible: bool
@@ -272,6 +286,9 @@ def check_feasibility(panel: Panel) -> Feasibility:
         return Feasibility(False, len(respondents), [
             _("The pool has %(pool)s volunteers, fewer than the %(size)s members needed.")
             % {"pool": len(respondents), "size": panel.panel_size}])
+    unmatched = unmatched_volunteers(panel)
+    if unmatched:
+        return Feasibility(False, len(respondents), [_unmatched_message(unmatched)])
     calls = {"n": 0}
 
     def stop_after_check(fraction: float, message: str) -> None:
@@ -526,10 +543,12 @@ def run_selection(selection_id: int, report: Any) -> dict[str, Any]:
             problems={"reasons": list(error.reasons), "relaxation": _relaxation(error)})
         return {"status": Selection.Status.INFEASIBLE, "reasons": list(error.reasons)}
     except SelectionInputError as error:
+        unmatched = unmatched_volunteers(panel)
+        reason = _unmatched_message(unmatched) if unmatched else str(error)
         Selection.objects.filter(pk=selection.pk).update(
             status=Selection.Status.FAILED, pool_size=len(respondents), finished_at=timezone.now(),
-            problems={"reasons": [str(error)], "relaxation": None})
-        return {"status": Selection.Status.FAILED, "reasons": [str(error)]}
+            problems={"reasons": [reason], "relaxation": None})
+        return {"status": Selection.Status.FAILED, "reasons": [reason]}
     marginals = dict(result.lottery.marginals) if result.lottery is not None else dict(result.marginals)
     selected = set(result.selected)
     others = sorted((ref for ref in by_reference if ref not in selected),

@@ -72,7 +72,8 @@ def public_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "characteristics": selectors.public_characteristics(panel),
         "threshold": settings.BYCONSENT_DISCLOSURE_THRESHOLD,
         "recommendations": panel.recommendations.filter(published=True).select_related("contribution"),
-        "quotas": panel.quotas.all(),
+        # Census shares of the area, not the quota bounds: tight bounds would publish exact counts of members.
+        "shares": panel.census_shares.all(),
         "quotas_met": all(row.met for row in selectors.quota_rows(panel)) if selection else None,
     }
     return render(request, "panels/public_detail.html", context)
