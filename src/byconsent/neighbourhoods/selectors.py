@@ -161,7 +161,7 @@ def _bar_chart(labels: list[str], values: list[int | None]) -> tuple[SafeString,
     peak = max(known) if known else 1
     step = (width - left - 10) / max(1, len(values))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="app-bar-chart" '
-             f'focusable="false" aria-hidden="true">',
+             f'focusable="false" aria-hidden="true" font-family="Arial, sans-serif">',
              f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" stroke="#0b0c0c"/>']
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         x = left + index * step + step * 0.15
