@@ -325,3 +325,51 @@ def test_feedback_batch_task(area_tree, people, said):
 
     outcome = feedback_batch_task.call(progress.pk)
     assert outcome["emails"] == 2
+
+
+def test_people_linked_after_the_decision_still_hear_once(area_tree, people, said):
+    concern = services.create_concern_from_contributions(people["officer"], area_tree["north_ward"], "Speeding",
+                                                         [said["alice_1"].pk])
+    decide(people, area_tree["north_town"], concern)
+    action = make_action(people, area_tree["north_ward"], concern)
+    services.change_status(people["officer"], action, Action.Status.IN_PROGRESS)
+    services.run_feedback_batch()
+    assert len(sent_to("alice@example.test")) == 1 and sent_to("carol@example.test") == []
+    services.link_contributions(people["officer"], concern, [said["carol"].pk, said["alice_2"].pk])
+    services.run_feedback_batch()
+    [carol] = sent_to("carol@example.test")
+    assert "A decision has been made" in carol.body and "Work on this has started" in carol.body
+    assert len(sent_to("alice@example.test")) == 1  # already told about both changes: nothing again
+
+
+def test_privacy_export_and_erase_of_feedback(area_tree, people, said):
+    from byconsent.actions import privacy
+
+    concern = concern_for(people, said, area_tree["north_ward"])
+    decide(people, area_tree["north_town"], concern)
+    services.run_feedback_batch()
+    exported = privacy.export_feedback(people["alice"])
+    assert exported["feedback_sent"][0]["status"] == "queued"
+    assert privacy.export_feedback(people["officer"])["actions_owned"] == []
+    assert privacy.erase_feedback(people["alice"]) == 1
+    assert privacy.expire_feedback(timezone.now() + datetime.timedelta(days=1)) == 1  # carol's; the letter waits
+
+
+def test_protected_counts_hide_small_figures_and_their_complements(area_tree, people):
+    from django.core.cache import cache
+
+    from byconsent.actions.selectors import protected_counts
+    from byconsent.core.models import Channel
+    from byconsent.core.services import record_contribution
+
+    cache.clear()
+    items = [record_contribution(channel=Channel.ONLINE_SURVEY, text=f"a{i}", area=area_tree["north_ward"])
+             for i in range(30)]
+    items += [record_contribution(channel=Channel.PHONE, text=f"b{i}", area=area_tree["north_ward"])
+              for i in range(3)]
+    concern = services.create_concern_from_contributions(people["officer"], area_tree["north_ward"], "x",
+                                                         [c.pk for c in items])
+    counts = protected_counts(concern.contributions.all())
+    assert counts.total == 33
+    channel = dict(counts.breakdown("channel").rows)
+    assert channel["Phone"] is None and channel["Online survey"] is None  # 3 hidden, and 30 (= 33 - 3) with it

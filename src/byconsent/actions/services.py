@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 
 from byconsent.actions import messages as plain
@@ -107,6 +108,7 @@ def create_concern_from_contributions(
             added = _link(existing, contributions)
             if added:
                 audit.record(actor, "concern.contributions_linked", existing, after={"contributions": added})
+                _catch_up(existing)
             return existing
         concern = Concern.objects.create(area=area, summary=summary, detail=detail, source=source,
                                          source_reference=source_reference, is_public=is_public,
@@ -147,6 +149,7 @@ def link_contributions(actor: Any, concern: Concern, contribution_ids: Iterable[
         added = _link(concern, contributions)
         if added:
             audit.record(actor, "concern.contributions_linked", concern, after={"contributions": added})
+            _catch_up(concern)
     return added
 
 
@@ -470,12 +473,14 @@ def run_feedback_batch(now: datetime.datetime | None = None) -> BatchResult:
         result = BatchResult(batch=batch, events=len(events))
         digest: dict[int, list[tuple[FeedbackEvent, list[Contribution]]]] = defaultdict(list)
         people: dict[int, User] = {}
+        seen: set[tuple[int, int]] = set()
         for event in events:
             recipients = recipients_for(event)
-            done = set(FeedbackDelivery.objects.filter(event=event).values_list("person_id", flat=True))
+            done = _already_told(event)
             for person_id, contributions in recipients.items():
-                if person_id in done:
+                if person_id in done or (event.pk, person_id) in seen:
                     continue
+                seen.add((event.pk, person_id))
                 digest[person_id].append((event, contributions))
             people.update({u.pk: u for u in User.objects.filter(pk__in=list(recipients))})
         for person_id, items in digest.items():
@@ -496,6 +501,34 @@ def run_feedback_batch(now: datetime.datetime | None = None) -> BatchResult:
                      after={"events": result.events, "emails": result.emails, "letters": result.letters,
                             "suppressed": result.suppressed})
     return result
+
+
+def _same_change(event: FeedbackEvent) -> Any:
+    """Events describing the same change: the same decision, or the same action reaching the same state."""
+    if event.decision_id:
+        return FeedbackEvent.objects.filter(kind=event.kind, decision_id=event.decision_id)
+    return FeedbackEvent.objects.filter(kind=event.kind, action_id=event.action_id, status_after=event.status_after)
+
+
+def _already_told(event: FeedbackEvent) -> set[int]:
+    """People who already have a delivery (sent, suppressed or a letter) for this change, through any event."""
+    return set(FeedbackDelivery.objects.filter(event__in=_same_change(event)).values_list("person_id", flat=True))
+
+
+def _catch_up(concern: Concern) -> int:
+    """People linked to a concern after its decision was made (or its action moved on) still hear the outcome:
+    queue the existing changes again; people already told about them are skipped by the batch."""
+    created = 0
+    for decision in concern.decisions.all():
+        FeedbackEvent.objects.create(kind=FeedbackEvent.Kind.DECISION, decision=decision,
+                                     status_after=decision.outcome)
+        created += 1
+    actions = Action.objects.filter(Q(concerns=concern) | Q(decision__concerns=concern)).exclude(
+        status=Action.Status.PLANNED).distinct()
+    for action in actions:
+        FeedbackEvent.objects.create(kind=FeedbackEvent.Kind.ACTION_STATUS, action=action, status_after=action.status)
+        created += 1
+    return created
 
 
 def _wants(email: str, event: FeedbackEvent) -> bool:
