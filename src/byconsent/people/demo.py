@@ -94,7 +94,9 @@ def load_people_demo() -> dict[str, int]:
                 if slug == "standing-panel":
                     PanelMembership.objects.create(segment=panel, person=person)
             if answers:
-                Demographics.objects.create(person=person, answers=answers, source="web_form")
+                row = Demographics(person=person, source="web_form")
+                row.answers = answers  # type: ignore[assignment]  # encrypted JSON, typed as text by the stubs
+                row.save()
             ContactEvent.objects.create(person=person, kind="invitation", channel="email" if email else "post",
                                         purpose=purposes["consultation-alerts"], source="Demo consultation",
                                         occurred_at=now - timedelta(days=20))
