@@ -507,7 +507,7 @@ def _same_change(event: FeedbackEvent) -> Any:
     """Events describing the same change: the same decision, or the same action reaching the same state."""
     if event.decision_id:
         return FeedbackEvent.objects.filter(kind=event.kind, decision_id=event.decision_id)
-    return FeedbackEvent.objects.filter(kind=event.kind, action_id=event.action_id, status_after=event.status_after)
+    return FeedbackEvent.objects.filter(kind=event.kind, action=event.action, status_after=event.status_after)
 
 
 def _already_told(event: FeedbackEvent) -> set[int]:
