@@ -175,3 +175,10 @@ def test_a_contact_event_records_what_was_sent(make_person, consented, purpose):
     event = ContactEvent.objects.get(person=person)
     assert (event.kind, event.channel, event.purpose, event.source) == ("invitation", "email", purpose,
                                                                         "consultation:7")
+
+
+def test_postcodes_are_stored_compact_and_shown_and_exported_with_the_space(make_person):
+    from byconsent.people.models import format_postcode
+
+    assert format_postcode("eh11yz") == "EH1 1YZ" and format_postcode("G1") == "G1"
+    assert make_person(postcode="AB101AA").postcode_display == "AB10 1AA"

@@ -30,6 +30,12 @@ class ContactChannel(models.TextChoices):
     POST = "post", _("Post")
 
 
+def format_postcode(value: str) -> str:
+    """"EH11YZ" -> "EH1 1YZ" (stored without the space, shown with it); an outward code alone is unchanged."""
+    compact = (value or "").replace(" ", "").upper()
+    return f"{compact[:-3]} {compact[-3:]}" if len(compact) >= 5 else compact
+
+
 class Interest(models.Model):
     """A topic a person or organisation cares about (road safety, youth, hate crime...)."""
 
@@ -76,6 +82,10 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def postcode_display(self) -> str:
+        return format_postcode(self.postcode)
 
 
 class PersonQuerySet(models.QuerySet["Person"]):
@@ -125,6 +135,10 @@ class Person(models.Model):
         if self.erased_at:
             return f"Erased person #{self.pk}"
         return self.full_name or f"Person #{self.pk}"
+
+    @property
+    def postcode_display(self) -> str:
+        return format_postcode(self.postcode)
 
     @property
     def is_current(self) -> bool:

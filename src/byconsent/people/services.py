@@ -468,7 +468,9 @@ def export_segment_csv(actor: Any, segment: Segment, channel: str) -> tuple[str,
     writer = csv.writer(buffer)
     writer.writerow([*EXPORT_COLUMNS, "area"])
     for person in allowed:
-        writer.writerow([_csv_safe(str(getattr(person, c) or "")) for c in EXPORT_COLUMNS] + [person.area.name])
+        values = {c: str(getattr(person, c) or "") for c in EXPORT_COLUMNS}
+        values["postcode"] = person.postcode_display
+        writer.writerow([_csv_safe(values[c]) for c in EXPORT_COLUMNS] + [_csv_safe(person.area.name)])
     audit.record(actor, "segment.exported", segment,
                  after={"channel": channel, "rows": len(allowed), "left_out": len(members) - len(allowed)})
     return buffer.getvalue(), len(allowed), len(members) - len(allowed)
