@@ -172,7 +172,12 @@ def test_import_duplicates_merge_and_erasure_screens(admin_page: Page, area_tree
     from byconsent.people import importing
     from byconsent.people.models import ImportJob
 
-    importing.run_import(ImportJob.objects.get(), None)
+    job = ImportJob.objects.get()
+    importing.run_import(job, None)
+    page.goto(f"/staff/people/import/{job.pk}/preview/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import finished")
+    expect(page.get_by_text("Line 3: 'broken' is not an email address")).to_be_visible()
+    check_page(page, "people-import-result")
     page.goto("/staff/people/duplicates/")
     check_page(page, "people-duplicates")
     page.get_by_role("link", name=re.compile("Compare and merge")).click()

@@ -266,13 +266,16 @@ def run_import(job: ImportJob, actor: Any, report: Any = None) -> dict[str, Any]
         if report is not None:
             done = min(start + chunk, len(results))
             report(done / max(1, len(results)), f"{done} of {len(results)} rows")
+    counts = {"created": created, "left out": len(left_out), "possible duplicates": len(possible_duplicates)}
     with transaction.atomic():
         job.status = ImportJob.Status.DONE
         job.rows = []  # the uploaded data is not kept once imported
-        job.outcome = {"created": created, "left out": len(left_out), "possible duplicates": len(possible_duplicates)}
+        job.outcome = {**counts, "lines left out": left_out, "duplicates to check": possible_duplicates}
         job.save()
-        audit.record(actor or "import", "import.finished", job, after=job.outcome)
-    return {**job.outcome, "errors": left_out, "duplicates to check": possible_duplicates}
+        audit.record(actor or "import", "import.finished", job, after=counts)
+    # What the task page shows (core's page lists an "errors" key as "nothing was imported", so none is used);
+    # the import's own page lists every line.
+    return {**counts, "details": f"/staff/people/import/{job.pk}/preview/"}
 
 
 def _area_for(job: ImportJob, postcode: str) -> Area:

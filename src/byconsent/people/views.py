@@ -504,7 +504,12 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     if job.status == ImportJob.Status.UPLOADED:
         return redirect("people:import_mapping", pk=pk)
-    if job.status in (ImportJob.Status.RUNNING, ImportJob.Status.DONE) and job.progress_id:
+    if job.status == ImportJob.Status.DONE:
+        outcome = job.outcome or {}
+        return render(request, "people/import_result.html", {
+            "job": job, "created": outcome.get("created", 0), "left_out": outcome.get("lines left out", []),
+            "duplicates": outcome.get("duplicates to check", [])})
+    if job.status == ImportJob.Status.RUNNING and job.progress_id:
         return redirect("core:task_detail", pk=job.progress_id)
     if request.method == "POST":
         progress = importing.start_import(request.user, job)
