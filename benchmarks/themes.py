@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/themes.py                 # full run (a few minutes on 2 cores)
     .venv/bin/python benchmarks/themes.py --quick         # 1 seed, 1,500 rows per set, no 10k timing
+    .venv/bin/python benchmarks/themes.py --cache var/embeddings   # keep embeddings between runs
 
 Data: /work/shared/text-datasets (or $BYCONSENT_SHARED_DIR/text-datasets): Banking77 test (3,080 queries, 77
 intents) and NHS Friends-and-Family feedback (7,821 comments, 9 major labels). The number of themes is set to the
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import resource
@@ -50,6 +52,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 from byconsent.engines.themes import (  # noqa: E402
     Embedded,
+    EmbedderInfo,
     LsaEmbedder,
     MiniLMEmbedder,
     ThemeSettings,
@@ -75,6 +78,26 @@ class Measure:
     peak_mb: float
     groups: int
     unassigned: int = 0
+
+
+def embed_with_cache(texts: list[str], embedder: Any, cache: Path | None) -> tuple[Embedded, float | None]:
+    """Embed, or load the vectors a previous run stored for exactly these texts and this model version."""
+    if cache is None:
+        started = time.perf_counter()
+        return embed_texts(texts, embedder), time.perf_counter() - started
+    key = hashlib.sha256(json.dumps([embedder.model_version, texts]).encode()).hexdigest()[:20]
+    path = cache / f"{embedder.backend}-{key}.npy"
+    if path.exists():
+        rows = [i for i, t in enumerate(texts) if t and t.strip()]
+        blank = [i for i, t in enumerate(texts) if not (t and t.strip())]
+        info = EmbedderInfo(embedder.backend, embedder.model_version)
+        return Embedded(np.load(path), rows, blank, info), None
+    started = time.perf_counter()
+    embedded = embed_texts(texts, embedder)
+    seconds = time.perf_counter() - started
+    cache.mkdir(parents=True, exist_ok=True)
+    np.save(path, embedded.vectors)
+    return embedded, seconds
 
 
 def shared_text_dir() -> Path:
@@ -226,6 +249,8 @@ def end_to_end(texts: list[str], embedder: str) -> dict[str, float]:
         )
         argv = ["--input", str(source), "--text-column", "comment", "--embedder", embedder, "--output", str(output)]
         env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HF_HUB_OFFLINE": "1"}
+        if os.getloadavg()[0] > (os.cpu_count() or 1):
+            env["OMP_NUM_THREADS"] = "1"  # torch reads it at start-up; see MiniLMEmbedder.threads
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         started = time.perf_counter()
         completed = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, env=env)
@@ -252,25 +277,29 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="1 seed, 1,500 rows per set, skip the 10k timing")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--no-minilm", action="store_true", help="only the fast (TF-IDF + SVD) embedder")
+    parser.add_argument("--cache", type=Path, default=None, help="folder to keep embeddings between runs")
+    parser.add_argument("--no-end-to-end", action="store_true", help="skip the 10,000-comment timing")
     args = parser.parse_args()
     if not shared_text_dir().is_dir():
         print(f"shared text datasets not found at {shared_text_dir()}", file=sys.stderr)
         return 2
     seeds = [0] if args.quick else list(range(args.seeds))
     sets = load_sets(1500 if args.quick else None, seed=0)
-    embedders = [LsaEmbedder()]
+    embedders: list[Any] = [LsaEmbedder()]
+    busy = os.getloadavg()[0] > (os.cpu_count() or 1)
+    # On an oversubscribed machine torch's threads stall each other (measured 3.5x slower with 2 than with 1).
+    threads = 1 if busy else None
     if minilm_available() and not args.no_minilm:
-        embedders.insert(0, MiniLMEmbedder())
+        embedders.insert(0, MiniLMEmbedder(threads=threads))
     print(f"cores: {os.cpu_count()}  seeds: {seeds}  load average at start: {os.getloadavg()[0]:.1f}")
+    print(f"torch threads: {'1 (machine busy)' if busy else 'default'}; OpenBLAS threads: 1")
     for embedder in embedders:
         print(f"\n=== embedder {embedder.backend}: {embedder.model_version}")
         for labelled in sets:
-            started = time.perf_counter()
-            embedded = embed_texts(labelled.texts, embedder)
-            seconds = time.perf_counter() - started
-            rate = len(embedded.rows) / seconds
+            embedded, seconds = embed_with_cache(labelled.texts, embedder, args.cache)
             k = len(set(labelled.labels))
-            print(f"\n{labelled.name}: {len(labelled.texts)} rows, k = {k}; embedding {seconds:.1f}s ({rate:.0f}/s)")
+            timing = "cached" if seconds is None else f"{seconds:.1f}s ({len(embedded.rows) / seconds:.0f}/s)"
+            print(f"\n{labelled.name}: {len(labelled.texts)} rows, k = {k}; embedding {timing}")
             # UMAP is slow: the BERTopic-style peer runs on the MiniLM vectors (what BERTopic itself uses).
             compare_on(labelled, embedded, seeds, bertopic=embedder.backend == "minilm" or args.no_minilm)
             if labelled.name.startswith("NHS"):
@@ -280,7 +309,7 @@ def main() -> int:
                     f"{coding['top1']:.3f}, rows without suggestion {coding['no_suggestion']:.3f}, "
                     f"{coding['seconds']:.1f}s"
                 )
-    if not args.quick:
+    if not args.quick and not args.no_end_to_end:
         comments = ten_thousand_comments()
         for name in ("minilm", "fast") if minilm_available() and not args.no_minilm else ("fast",):
             timing = end_to_end(comments, name)
