@@ -110,3 +110,24 @@ def test_sets_filter_by_date_and_channel(analyst, area_tree, contributions):
     with pytest.raises(services.WorkspaceError):
         services.create_contribution_set(analyst, name="x", area=area_tree["north"], date_from=date(2026, 2, 1),
                                          date_to=date(2026, 1, 1))
+
+
+def test_privacy_export_and_erasure_of_a_coder(analyst, make_user, area_tree, contributions, codebook):
+    from byconsent.core import privacy
+
+    services.save_coding(analyst, contributions[0], codebook, [code(codebook, "Drugs")], note="Ask Sam about this")
+    admin = make_user("administrator", area_tree["force"])
+    export = privacy.subject_access_export(admin, analyst)["data"]["insights"]
+    assert export["codings"][0]["codes"] == ["Drugs"]
+    privacy.erase_person(admin, analyst)
+    record = CodingRecord.objects.get()
+    assert record.note == "" and [c.label for c in record.codes.all()] == ["Drugs"]  # kept, agreement stays true
+
+
+def test_staff_home_lists_runs_awaiting_review(analyst, coding_set):
+    from byconsent.core.registries import attention_items
+    from byconsent.insights.models import ThemeRun
+
+    ThemeRun.objects.create(contribution_set=coding_set, area=coding_set.area, status=ThemeRun.Status.REVIEW)
+    items = {item.title: item.count for item in attention_items(analyst)}
+    assert items["Theme discovery runs awaiting review"] == 1

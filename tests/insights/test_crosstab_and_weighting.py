@@ -153,3 +153,13 @@ def test_targets_from_a_real_census_file(analyst, area_tree):
     assert sum(shares.values()) == pytest.approx(1.0)
     # Manchester 001A and 001B: 1630 + 1933 in households out of 1631 + 1942.
     assert shares["Lives in a household"] == pytest.approx((1630 + 1933) / (1631 + 1942))
+
+
+def test_weighting_report_counts_pass_disclosure_control(upload, analyst, area_tree):
+    targets = services.save_targets(analyst, name="Ethnicity", area=area_tree["force"], source="upload",
+                                    targets={"ethnicity": {"White": 0.8, "Asian": 0.15, "Mixed": 0.05}})
+    run = services.run_weighting(analyst, source_key=f"upload:{upload.pk}", targets=targets)
+    margins = {m["category"]: m["respondents"] for m in selectors.weighting_margins(run, 10)}
+    assert margins["Mixed"] is None  # 3 respondents
+    assert margins["Asian"] is None  # hidden too, so Mixed cannot be worked out from the total of 120
+    assert margins["White"] is None or margins["White"] >= 10

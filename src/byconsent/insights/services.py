@@ -431,10 +431,12 @@ def execute_autocoding(run: AutoCodingRun, report: Report = _no_report) -> dict[
     suggestions for the uncoded contributions."""
     ids = list(run.contribution_ids)
     coded: dict[int, set[str]] = {}
-    records = CodingRecord.objects.filter(codebook=run.codebook, contribution_id__in=ids).prefetch_related("codes")
+    # Filtered in Python rather than with a huge IN list (SQLite limits the number of query parameters).
+    records = CodingRecord.objects.filter(codebook=run.codebook).prefetch_related("codes")
     row_of = {cid: row for row, cid in enumerate(ids)}
     for record in records:
-        coded.setdefault(row_of[record.contribution_id], set()).update(str(c.pk) for c in record.codes.all())
+        if record.contribution_id in row_of:
+            coded.setdefault(row_of[record.contribution_id], set()).update(str(c.pk) for c in record.codes.all())
     codebook = [str(code.pk) for code in run.codebook.codes.filter(active=True)]
     report(0.1, f"Embedding {len(ids)} contributions")
     embedder = make_embedder(run.embedder, seed=run.seed)
@@ -449,7 +451,8 @@ def execute_autocoding(run: AutoCodingRun, report: Report = _no_report) -> dict[
     codes = {str(code.pk): code for code in run.codebook.codes.all()}
     labels = {key: code.label for key, code in codes.items()}
     with transaction.atomic():
-        pending = set(CodeSuggestion.objects.filter(status=CodeSuggestion.Status.PENDING, contribution_id__in=ids)
+        pending = set(CodeSuggestion.objects.filter(status=CodeSuggestion.Status.PENDING,
+                                                    code__codebook=run.codebook)
                       .values_list("contribution_id", "code_id"))
         new = [CodeSuggestion(contribution_id=ids[row], code=codes[s.code], confidence=round(s.confidence, 4),
                               autocoding_run=run)

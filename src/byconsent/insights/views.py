@@ -38,6 +38,9 @@ def _areas(request: HttpRequest) -> Any:
     return areas_where(request.user, Action.ANALYSE).filter(level__lte=Area.Level.NEIGHBOURHOOD)
 
 
+MEMBERS_SHOWN = 25
+
+
 def _file_name(request: HttpRequest, field: str) -> str:
     upload = request.FILES.get(field)
     return str(getattr(upload, "name", "") or "")
@@ -121,7 +124,7 @@ def coding_screen(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(_next_url(request, chosen, contribution.pk))
     suggestions = CodeSuggestion.objects.filter(contribution=contribution, code__codebook=codebook,
                                                 status=CodeSuggestion.Status.PENDING).select_related("code")
-    progress = selectors.coding_progress(request.user, chosen)
+    progress = selectors.my_progress(request.user, chosen)
     context = {"set": chosen, "codebook": codebook, "contribution": contribution, "form": form,
                "codes": form.ordered, "suggestions": suggestions, "progress": progress, "existing": existing}
     return render(request, "insights/coding_screen.html", context)
@@ -242,10 +245,12 @@ def theme_run_create(request: HttpRequest, pk: int) -> HttpResponse:
 def theme_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _get(request, ThemeRun.objects.select_related("contribution_set", "area", "task", "codebook"), pk=pk)
     themes = list(run.themes.all())
-    example_ids = [i for t in themes for i in t.example_ids]
-    texts = selectors.contribution_texts(request.user, example_ids)
+    shown = [i for t in themes for i in t.example_ids + t.contribution_ids[:MEMBERS_SHOWN]]
+    texts = selectors.contribution_texts(request.user, shown)
     for theme in themes:
         theme.examples = [texts[i] for i in theme.example_ids if i in texts]  # type: ignore[attr-defined]
+        theme.members = [texts[i] for i in theme.contribution_ids[:MEMBERS_SHOWN]  # type: ignore[attr-defined]
+                         if i in texts and i not in theme.example_ids]
     sign_off = forms.SignOffForm(codebooks=selectors.codebooks_for(request.user),
                                  initial={"codebook": run.contribution_set.codebook_id})
     return render(request, "insights/theme_run_detail.html", {
@@ -524,7 +529,9 @@ def weighting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except services.WorkspaceError as error:
             messages.error(request, str(error))
         return redirect("insights:weighting_detail", pk=pk)
-    return render(request, "insights/weighting_detail.html", {"run": run, "report": run.report})
+    return render(request, "insights/weighting_detail.html", {
+        "run": run, "report": run.report,
+        "margins": selectors.weighting_margins(run, services.disclosure_threshold())})
 
 
 # ---- crime ----------------------------------------------------------------------------------------------------------
