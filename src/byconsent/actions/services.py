@@ -465,7 +465,7 @@ def run_feedback_batch(now: datetime.datetime | None = None) -> BatchResult:
     this item, from "You said, we did" or from everything. Each (change, person) is handled exactly once."""
     now = now or timezone.now()
     with transaction.atomic():
-        events = list(FeedbackEvent.objects.select_for_update().filter(processed_at__isnull=True)
+        events = list(FeedbackEvent.objects.select_for_update(of=("self",)).filter(processed_at__isnull=True)
                       .select_related("decision", "action", "decision__area", "action__area").order_by("id"))
         if not events:
             return BatchResult(batch=None)
