@@ -8,6 +8,8 @@ import pytest
 import xlsxwriter
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from byconsent.core.models import PostcodeArea, Role, TaskProgress
 from byconsent.people import importing
@@ -156,3 +158,53 @@ def test_the_import_screens(officer, area_tree, client_for):
 def test_a_local_officer_cannot_import(make_user, area_tree, client_for):
     officer = make_user(Role.LOCAL_OFFICER, area_tree["north"])
     assert client_for(officer).get(reverse("people:import_start")).status_code == 403
+
+
+cell_text = st.text(alphabet=st.characters(categories=["L", "N", "P", "S", "Zs"], exclude_characters="\x00"),
+                    max_size=30).map(str.strip)
+tables = st.integers(min_value=1, max_value=5).flatmap(
+    lambda width: st.tuples(st.lists(cell_text.filter(bool), min_size=width, max_size=width),
+                            st.lists(st.lists(cell_text, min_size=width, max_size=width), max_size=8)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(tables)
+def test_xlsx_round_trip(table):
+    headers, rows = table
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet()
+    for r, row in enumerate([headers, *rows]):
+        for c, value in enumerate(row):
+            if value:
+                sheet.write_string(r, c, value)
+    workbook.close()
+    read_headers, read_rows = read_table("t.xlsx", buffer.getvalue())
+    assert read_headers == headers
+    assert read_rows == [row for row in rows if any(cell.strip() for cell in row)]
+
+
+header_text = cell_text.map(lambda text: text.replace(",", "").replace(";", "").replace("\t", "").strip()).filter(bool)
+csv_tables = st.integers(min_value=2, max_value=5).flatmap(
+    lambda width: st.tuples(st.lists(header_text, min_size=width, max_size=width),
+                            st.lists(st.lists(cell_text, min_size=width, max_size=width), max_size=8)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(csv_tables, st.sampled_from([",", ";", "\t"]))
+def test_csv_round_trip_with_any_common_delimiter(table, delimiter):
+    """Column names hold no delimiter (a one-column file, or names with commas in a semicolon file, are
+    ambiguous); the data may hold anything."""
+    import csv as csv_module
+
+    headers, rows = table
+    buffer = io.StringIO()
+    csv_module.writer(buffer, delimiter=delimiter).writerows([headers, *rows])
+    read_headers, read_rows = read_table("t.csv", buffer.getvalue().encode("utf-8"))
+    assert read_headers == headers
+    assert read_rows == [row for row in rows if any(cell.strip() for cell in row)]
+
+
+def test_windows_encoded_csv_is_read():
+    headers, rows = read_table("t.csv", "Name;Town\nZoë;Dùn Èideann\n".encode("cp1252"))
+    assert headers == ["Name", "Town"] and rows == [["Zoë", "Dùn Èideann"]]

@@ -55,14 +55,24 @@ def read_csv(content: bytes) -> tuple[list[str], list[list[str]]]:
             continue
     else:  # pragma: no cover - cp1252 decodes almost anything
         raise TableError("Save the file as UTF-8 CSV")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
-    rows = list(csv.reader(io.StringIO(text), dialect))
+    rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))
     if not rows:
         raise TableError("The file is empty")
     return rows[0], rows[1:]
+
+
+def _delimiter(text: str) -> str:
+    """Comma, semicolon (Excel in many European locales) or tab: whichever splits the header row into the most
+    columns (a comma when they tie). csv.Sniffer guesses from the data and is easily fooled by quoted text."""
+    best, best_width = ",", 0
+    for candidate in (",", ";", "\t"):
+        try:
+            header = next(csv.reader(io.StringIO(text), delimiter=candidate), [])
+        except csv.Error:
+            continue
+        if len(header) > best_width:
+            best, best_width = candidate, len(header)
+    return best
 
 
 def _column_index(letters: str) -> int:
