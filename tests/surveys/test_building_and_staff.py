@@ -180,12 +180,13 @@ def test_exports_have_one_column_per_option(officer: Any, survey: Any, tmp_path:
     rows = list(csv.DictReader(target.open(encoding="utf-8-sig")))
     header = list(rows[0].keys())
     assert header[:6] == ["reference", "submitted_on", "channel", "version", "area", "publication"]
-    assert {"priorities__asb", "priorities__speeding", "priorities__none", "priorities__other", "rank__a",
+    assert {"priorities__asb", "priorities__speeding", "priorities__none", "priorities__other",
+            "priorities__other_text", "rank__a",
             "grid__listening", "grid__acting", "speed_where"} <= set(header)
     assert "age_band" not in header  # special-category answers never leave in exports
     first = rows[0]
     assert first["priorities__asb"] == "1" and first["priorities__speeding"] == "0"
-    assert first["priorities__other"] == "'=cmd()"  # no formula injection
+    assert first["priorities__other"] == "1" and first["priorities__other_text"] == "'=cmd()"  # no formula
     assert first["rank__b"] == "1" and first["grid__listening"] == "good" and first["speed_where"] == ""
     dictionary = (tmp_path / "out-data-dictionary.csv").read_text(encoding="utf-8-sig")
     assert "priorities__asb" in dictionary and "Anti-social behaviour" in dictionary
@@ -193,6 +194,14 @@ def test_exports_have_one_column_per_option(officer: Any, survey: Any, tmp_path:
     data = json.loads((tmp_path / "out.json").read_text())
     assert len(data["responses"]) == 2 and data["data_dictionary"][0]["column"] == "reference"
     assert reports.write_xlsx(survey, tmp_path / "out.xlsx") == 2
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "out.xlsx", read_only=True)
+    assert book.sheetnames == ["Responses", "Data dictionary"]
+    sheet_rows = list(book["Responses"].iter_rows(values_only=True))
+    assert list(sheet_rows[0]) == header and len(sheet_rows) == 3
+    assert sheet_rows[1][header.index("priorities__asb")] == 1
+    assert sheet_rows[1][header.index("priorities__other_text")] == "=cmd()"  # a string cell, never a formula
 
 
 def test_export_task_through_the_worker(officer: Any, client_for: Any, survey: Any,

@@ -1,9 +1,9 @@
 """Bulk import of responses from CSV or XLSX: a preview with every error and its line number, then an
 all-or-nothing commit run as a task.
 
-The file uses the export's column names (one per question; `<key>__<option>` = 1 for a ticked multiple-choice
-option, `<key>__<option>` = rank for a ranking, `<key>__<row>` for a grid) plus `channel` and, optionally,
-`reference` (a row whose reference was already imported is skipped, so a retried import adds nothing twice).
+The file uses the export's column names: one per question; `<key>__<option>` = 1 for a ticked multiple-choice
+option; `<key>__other_text` for "other, please specify"; `<key>__<option>` = rank for a ranking; `<key>__<row>`
+for a grid; plus `channel` and, optionally, `submitted_on`. Importing the same file again adds nothing.
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def _columns(q: Question) -> set[str]:
     else:
         cols = {q.key}
     if q.settings.get("allow_other"):
-        cols.add(f"{q.key}__other")
+        cols.add(f"{q.key}__other_text")
     return cols
 
 
@@ -214,11 +214,11 @@ def _row_answers(questions: list[Question], row: dict[str, str]) -> tuple[dict[s
                 answers[key] = {r: v for r, v in cells.items() if v}
         elif q.type in (QuestionType.SHORT_TEXT, QuestionType.LONG_TEXT) and value:
             answers[key] = value
-        if q.settings.get("allow_other") and row.get(f"{key}__other"):
-            answers[f"{key}__other"] = row[f"{key}__other"]
+        if q.settings.get("allow_other") and row.get(f"{key}__other_text"):
+            answers[f"{key}__other"] = row[f"{key}__other_text"]
             chosen_value = answers.get(key)
             if chosen_value != OTHER and not (isinstance(chosen_value, list) and OTHER in chosen_value):
-                errors.append(_("%(col)s is filled in but “Other” was not chosen") % {"col": f"{key}__other"})
+                errors.append(_("%(col)s is filled in but “Other” was not chosen") % {"col": f"{key}__other_text"})
     return answers, errors
 
 

@@ -17,6 +17,7 @@ import json
 import os
 from typing import Any
 
+from django.db import IntegrityError
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.datastructures import MultiValueDict
@@ -24,7 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from byconsent.core.models import Channel
-from byconsent.core.ratelimit import rate_limited
+from byconsent.core.ratelimit import allow, client_key
 from byconsent.surveys import logic, services
 from byconsent.surveys.forms import PageForm
 from byconsent.surveys.models import Publication, Question, Questionnaire, QuestionType, Response
@@ -60,10 +61,21 @@ def form_data(questions: list[Question], answers: dict[str, Any]) -> MultiValueD
     return data
 
 
+def _allowed(request: HttpRequest) -> bool:
+    """core.ratelimit.allow, retried once: two first requests from one address can race to create the bucket row
+    (the loser gets an IntegrityError; on the retry the row exists)."""
+    key = client_key(request, "survey-submit-json")
+    try:
+        return allow(key, PER_MINUTE, int(PER_MINUTE * 2))
+    except IntegrityError:
+        return allow(key, PER_MINUTE, int(PER_MINUTE * 2))
+
+
 @csrf_exempt
 @require_POST
-@rate_limited("survey-submit-json", per_minute=PER_MINUTE, burst=int(PER_MINUTE * 2))
 def submit_json(request: HttpRequest, slug: str) -> JsonResponse:
+    if not _allowed(request):
+        return JsonResponse({"errors": {"__all__": ["Too many submissions; wait a minute"]}}, status=429)
     questionnaire = get_object_or_404(Questionnaire.objects.select_related("current_version"), slug=slug)
     if len(request.body) > MAX_BODY:
         return JsonResponse({"errors": {"__all__": ["Too large"]}}, status=413)
@@ -96,5 +108,5 @@ def submit_json(request: HttpRequest, slug: str) -> JsonResponse:
         version, submission_token=token, answers={k: v for k, v in cleaned.items() if k not in demographic},
         demographics={k: v for k, v in cleaned.items() if k in demographic} or None,
         channel=Channel.ONLINE_SURVEY, area=form.area_found, publication=publication,
-        published_name=str(body.get("published_name") or "")[:200])
+        published_name=str(body.get("published_name") or "")[:200], check_existing=False)
     return JsonResponse({"reference": response.reference}, status=201)

@@ -122,8 +122,9 @@ def columns_for(questions: list[Question]) -> list[Column]:
                       QuestionType.POSTCODE: "outward code only (e.g. AB1)"}.get(q.type, "free text")  # type: ignore
             columns.append(Column(q.key, q.text, q.get_type_display(), values, _plain(q.key)))
         if q.settings.get("allow_other"):
-            columns.append(Column(f"{q.key}__other", f"{q.text}: other, please specify", "free text", "free text",
-                                  _plain(f"{q.key}__other")))
+            # "__other_text": a multiple choice already has a "__other" column for the tick box.
+            columns.append(Column(f"{q.key}__other_text", f"{q.text}: other, please specify", "free text",
+                                  "free text", _plain(f"{q.key}__other")))
     return columns
 
 
@@ -195,23 +196,19 @@ def write_csv(questionnaire: Questionnaire, target: Path, report: Callable[[floa
 
 def write_xlsx(questionnaire: Questionnaire, target: Path, report: Callable[[float, str], None] | None = None,
                total: int | None = None) -> int:
+    from byconsent.surveys import xlsx
+
     columns = columns_for(export_questions(questionnaire))
-    # constant_memory writes each row to disk as it goes: memory stays flat for any number of rows.
-    workbook = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_formulas": False,
-                                                 "strings_to_urls": False})
-    sheet = workbook.add_worksheet("Responses")
-    bold = workbook.add_format({"bold": True})
-    sheet.write_row(0, 0, header(columns), bold)
-    count = 0
-    for count, row in enumerate(response_rows(questionnaire, columns), start=1):
-        sheet.write_row(count, 0, row)
-        if report and total and count % 10000 == 0:
-            report(count / total, f"{count} of {total} responses")
-    dictionary = workbook.add_worksheet("Data dictionary")
-    for index, row in enumerate(data_dictionary(columns)):
-        dictionary.write_row(index, 0, row, bold if index == 0 else None)
-    workbook.close()
-    return count
+
+    def rows() -> Iterator[list[Any]]:
+        for count, row in enumerate(response_rows(questionnaire, columns), start=1):
+            if report and total and count % 10000 == 0:
+                report(count / total, f"{count} of {total} responses")
+            yield row
+
+    dictionary = data_dictionary(columns)
+    return xlsx.write(target, [("Responses", header(columns), rows()),
+                               ("Data dictionary", dictionary[0], iter(dictionary[1:]))])
 
 
 def write_json(questionnaire: Questionnaire, target: Path, report: Callable[[float, str], None] | None = None,

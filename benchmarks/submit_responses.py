@@ -1,0 +1,226 @@
+"""Survey submission throughput: a real uvicorn server, real PostgreSQL, concurrent clients over loopback.
+
+    scripts/with-postgres.sh .venv/bin/python benchmarks/submit_responses.py [--clients 16] [--seconds 20]
+
+It migrates the database, builds a one-page 20-question questionnaire (likert, single and multiple choice,
+rating, number, date, grid, ranking, postcode and two free-text questions), starts uvicorn on 127.0.0.1, and has
+`--clients` concurrent clients (threads with keep-alive connections) POST whole responses as JSON to
+/surveys/<slug>/responses.json for `--seconds`. Every submission carries its own submission token; 2% are sent
+twice (a client retry) to exercise idempotency. It reports submissions per second and p50/p95/p99 latency, then
+checks that every acknowledged submission is in the database exactly once and nothing else is.
+
+Each submission does what a real one does: validation of every answer, logic, the response row, two TextAnswer
+rows, two Contributions (with the safeguarding check) and their audit entries, and the response's audit entry.
+
+The server runs with the project's settings as they are (a new database connection per request: Django's
+persistent connections do not work under ASGI, where a request's thread is not reused; trying CONN_MAX_AGE=60
+here ran PostgreSQL out of connections).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "byconsent.settings")
+
+LIKERT = ["strongly_agree", "agree", "neither", "disagree", "strongly_disagree"]
+COMMENTS = ["More patrols in the evening please", "Speeding on the high street is the main problem",
+            "The new community officer is excellent", "Better lighting in the park would help",
+            "Please keep the front counter open"]
+
+
+def build_questionnaire() -> str:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from byconsent.core.models import Area, PostcodeArea, User
+    from byconsent.surveys import services
+
+    call_command("migrate", verbosity=0)
+    force = Area.objects.filter(level=0).first() or Area.objects.create(code="BENCH", name="Bench", level=0)
+    PostcodeArea.objects.get_or_create(postcode="BN1", defaults={"area": force})
+    actor = User.objects.filter(email="bench@example.test").first() or User.objects.create_superuser(
+        email="bench@example.test", password=None)
+    slug = f"bench-{uuid.uuid4().hex[:8]}"
+    questionnaire = services.create_questionnaire(actor, title="Benchmark survey", slug=slug, area=force)
+    page = services.add_page(actor, questionnaire, title="Everything")
+    for index in range(1, 9):
+        services.add_question(actor, page, key=f"likert_{index}", type="likert", text=f"Statement {index}",
+                              required=index <= 4)
+    for index in range(1, 4):
+        services.add_question(actor, page, key=f"choice_{index}", type="single_choice", text=f"Choice {index}",
+                              required=True, options=[{"value": v, "label": v.title()} for v in ("a", "b", "c")])
+    services.add_question(actor, page, key="multi", type="multiple_choice", text="Priorities",
+                          settings={"allow_other": True},
+                          options=[{"value": v, "label": v} for v in ("asb", "drugs", "roads", "burglary")]
+                          + [{"value": "none", "label": "None", "exclusive": True}])
+    services.add_question(actor, page, key="rating", type="rating", text="Recommend?")
+    services.add_question(actor, page, key="years", type="number", text="Years", settings={"min": 0, "max": 120})
+    services.add_question(actor, page, key="seen", type="date", text="Last saw an officer")
+    services.add_question(actor, page, key="grid", type="grid", text="How good are we at",
+                          options=[{"value": "good", "label": "Good"}, {"value": "poor", "label": "Poor"}],
+                          settings={"rows": [{"value": "listening", "label": "Listening"},
+                                             {"value": "acting", "label": "Acting"}]})
+    services.add_question(actor, page, key="rank", type="ranking", text="Rank",
+                          options=[{"value": "x", "label": "X"}, {"value": "y", "label": "Y"}])
+    services.add_question(actor, page, key="postcode", type="postcode", text="Postcode")
+    services.add_question(actor, page, key="comments", type="long_text", text="Anything else?")
+    services.add_question(actor, page, key="ideas", type="short_text", text="One idea")
+    assert page.questions.count() == 20
+    services.set_open(actor, questionnaire, True)
+    return slug
+
+
+def answers(rng: random.Random) -> dict[str, object]:
+    data: dict[str, object] = {f"likert_{i}": rng.choice(LIKERT) for i in range(1, 9)}
+    data.update({f"choice_{i}": rng.choice("abc") for i in range(1, 4)})
+    data.update(multi=rng.sample(["asb", "drugs", "roads", "burglary"], 2), rating=rng.randint(0, 10),
+                years=rng.randint(0, 80), seen=f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                grid={"listening": rng.choice(["good", "poor"]), "acting": rng.choice(["good", "poor"])},
+                rank=rng.sample(["x", "y"], 2), postcode="BN1 1AA", comments=rng.choice(COMMENTS),
+                ideas=rng.choice(COMMENTS))
+    return data
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, BYCONSENT_SURVEY_SUBMIT_PER_MINUTE="100000000", PYTHONPATH=str(ROOT / "src"))
+    command = [sys.executable, "-m", "uvicorn", "byconsent.asgi:application", "--host", "127.0.0.1", "--port",
+               str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+    server = subprocess.Popen(command, env=env, cwd=ROOT)
+    import requests
+
+    for _ in range(200):
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return server
+        except requests.RequestException:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("uvicorn did not start")
+
+
+def run_clients(url: str, clients: int, seconds: float) -> tuple[list[float], list[str], int, int]:
+    import requests
+
+    latencies: list[float] = []
+    acknowledged: list[str] = []
+    errors = [0]
+    retries = [0]
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client(seed: int) -> None:
+        rng = random.Random(seed)
+        session = requests.Session()
+        mine: list[float] = []
+        acked: list[str] = []
+        while time.perf_counter() < deadline:
+            token = uuid.uuid4().hex
+            body = {"submission_token": token, "answers": answers(rng), "publication": "anonymous"}
+            started = time.perf_counter()
+            try:
+                response = session.post(url, json=body, timeout=30)
+            except requests.RequestException:
+                with lock:
+                    errors[0] += 1
+                continue
+            elapsed = time.perf_counter() - started
+            if response.status_code == 201:
+                mine.append(elapsed)
+                acked.append(token)
+                if rng.random() < 0.02:  # a client retry: must not record a second response
+                    again = session.post(url, json=body, timeout=30)
+                    with lock:
+                        retries[0] += 1
+                        if again.status_code != 200:
+                            errors[0] += 1
+            else:
+                with lock:
+                    errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+            acknowledged.extend(acked)
+
+    threads = [threading.Thread(target=client, args=(seed,)) for seed in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, acknowledged, errors[0], retries[0]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    args = parser.parse_args()
+    if "postgres" not in os.environ.get("DATABASE_URL", ""):
+        print("Note: DATABASE_URL is not PostgreSQL; run under scripts/with-postgres.sh for the real figure.")
+    slug = build_questionnaire()
+    port = free_port()
+    server = start_server(port, args.workers)
+    try:
+        url = f"http://127.0.0.1:{port}/surveys/{slug}/responses.json"
+        run_clients(url, min(args.clients, 4), 2.0)  # warm up (imports, template and connection caches)
+        from byconsent.surveys.models import Response
+
+        before = Response.objects.filter(questionnaire__slug=slug).count()
+        started = time.perf_counter()
+        latencies, acknowledged, errors, retries = run_clients(url, args.clients, args.seconds)
+        wall = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    tokens = [f"api:{t}" for t in acknowledged]
+    found = 0
+    for start in range(0, len(tokens), 5000):
+        found += Response.objects.filter(submission_token__in=tokens[start:start + 5000]).count()
+    total = Response.objects.filter(questionnaire__slug=slug).count() - before
+    rate = len(acknowledged) / wall
+    print(f"database:            {'PostgreSQL' if 'postgres' in os.environ.get('DATABASE_URL', '') else 'SQLite'}"
+          )
+    print(f"clients / workers:   {args.clients} / {args.workers} uvicorn processes, {args.seconds:.0f} s")
+    print(f"machine:             {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end "
+          "(other work on the machine slows every figure)")
+    print(f"acknowledged:        {len(acknowledged)} submissions ({retries} retried, {errors} errors)")
+    print(f"throughput:          {rate:.0f} submissions/s   (target >= 200)")
+    if latencies:
+        print(f"latency p50/p95/p99: {percentile(latencies, 0.5) * 1000:.0f} / {percentile(latencies, 0.95) * 1000:.0f}"
+              f" / {percentile(latencies, 0.99) * 1000:.0f} ms   (target p95 < 250 ms); "
+              f"mean {statistics.mean(latencies) * 1000:.0f} ms")
+    exactly_once = found == len(acknowledged) == total
+    print(f"exactly once:        {'yes' if exactly_once else 'NO'} (acknowledged {len(acknowledged)}, found "
+          f"{found}, new rows {total})")
+    if not exactly_once:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
