@@ -179,6 +179,9 @@ def test_per_source_page_and_counts_above_the_threshold(area_tree, people, clien
 
     assert you_said_we_did_url(source) == f"/you-said-we-did/from/{type_id}/{source.pk}/"
     assert client.get(f"/you-said-we-did/from/{type_id}/999999/").status_code == 404
+    # an object with no published concern (here a person's account) has no page and is never named
+    user_type = ContentType.objects.get_for_model(people["alice"]).pk
+    assert client.get(f"/you-said-we-did/from/{user_type}/{people['alice'].pk}/").status_code == 404
 
 
 def test_feed_json_and_csv(area_tree, ledger, client):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -161,6 +162,8 @@ def _source_label(source_type_id: int | None, source_id: str) -> str:
         return str(_("Other ways of telling us"))
     try:
         model = ContentType.objects.get_for_id(source_type_id)
+        if model.model_class() is get_user_model():  # never name a person as a source
+            return str(_("Other ways of telling us"))
         obj = model.get_object_for_this_type(pk=source_id)
         return str(obj)
     except Exception:

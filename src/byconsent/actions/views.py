@@ -383,11 +383,11 @@ def public_area(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def public_source(request: HttpRequest, type_id: int, object_id: str) -> HttpResponse:
-    content_type = get_object_or_404(ContentType, pk=type_id)
+    get_object_or_404(ContentType, pk=type_id)
+    # Only sources with published concerns have a page: the title shows the source's name, and any other object
+    # (an account, say) must not be nameable through this address.
     if not selectors.public_concerns(None, (type_id, object_id)).exists():
-        model = content_type.model_class()
-        if model is None or not model._default_manager.filter(pk=object_id).exists():
-            raise Http404
+        raise Http404
     title = _("You said, we did: %(source)s") % {"source": selectors.source_title(type_id, object_id)}
     return _public_page(request, title=title, source=(type_id, object_id))
 
