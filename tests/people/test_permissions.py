@@ -81,3 +81,15 @@ def test_a_segment_officer_cannot_build_segments_outside_their_area(area_tree, m
     engagement = make_user(Role.ENGAGEMENT_OFFICER, area_tree["north"])
     with pytest.raises(PermissionDenied):
         services.save_segment(engagement, None, name="South", area=area_tree["south"], purpose=purpose, filters={})
+
+
+def test_relationship_owners_offered_are_staff_of_the_editors_areas(area_tree, make_user):
+    from byconsent.people.forms import PersonForm
+    from byconsent.people.views import _edit_areas
+
+    north_officer = make_user(Role.LOCAL_OFFICER, area_tree["north_town"])
+    south_officer = make_user(Role.LOCAL_OFFICER, area_tree["south_town"])
+    admin = make_user(Role.ADMINISTRATOR, area_tree["force"])
+    make_user()  # a member of the public is never offered
+    offered = set(PersonForm(areas=_edit_areas(north_officer)).fields["relationship_owner"].queryset)
+    assert offered == {north_officer, admin} and south_officer not in offered

@@ -53,8 +53,12 @@ class PersonFilterForm(forms.Form):
 
 
 def _staff_in(areas: Any) -> Any:
-    return User.objects.filter(role_assignments__role__in=Role.staff_roles(), is_active=True).distinct().order_by(
-        "full_name", "email")
+    """Staff who could own a relationship in these areas: anyone holding a staff role in one of them, or above
+    one of them (a force-wide administrator). Staff elsewhere in the force are not listed."""
+    areas = list(areas) if areas is not None else []
+    ids = {a.pk for a in areas} | {int(part) for a in areas for part in a.path.strip("/").split("/") if part}
+    return User.objects.filter(role_assignments__role__in=Role.staff_roles(), role_assignments__area__in=ids,
+                               is_active=True).distinct().order_by("full_name", "email")
 
 
 class PersonForm(PostcodeCleaning, forms.ModelForm):  # type: ignore[type-arg]
