@@ -373,3 +373,16 @@ def test_protected_counts_hide_small_figures_and_their_complements(area_tree, pe
     assert counts.total == 33
     channel = dict(counts.breakdown("channel").rows)
     assert channel["Phone"] is None and channel["Online survey"] is None  # 3 hidden, and 30 (= 33 - 3) with it
+
+
+def test_demo_content_loads_once():
+    from django.core.management import call_command
+
+    from byconsent.actions.demo import load_demo
+    from byconsent.neighbourhoods.models import Priority
+
+    assert "skipped" in load_demo()
+    call_command("load_demo")
+    result = load_demo()
+    assert len(result["actions"]) == 2 and Priority.objects.get().ledger_action_id == result["actions"][0]
+    assert load_demo() == {"skipped": "already loaded"}
