@@ -182,3 +182,18 @@ def test_postcodes_are_stored_compact_and_shown_and_exported_with_the_space(make
 
     assert format_postcode("eh11yz") == "EH1 1YZ" and format_postcode("G1") == "G1"
     assert make_person(postcode="AB101AA").postcode_display == "AB10 1AA"
+
+
+def test_reach_counts_who_was_asked_and_who_took_part(make_person):
+    from byconsent.people.selectors import reach
+
+    asked_and_came = make_person()
+    asked_only = make_person()
+    came_unasked = make_person()
+    services.record_contact(asked_and_came, "invitation", "email")
+    services.record_contact(asked_and_came, "attendance", "in_person")
+    services.record_contact(asked_only, "reminder", "email")
+    services.record_contact(asked_only, "response", "online_survey", when=timezone.now() - timedelta(days=400))
+    services.record_contact(came_unasked, "response", "paper")
+    result = reach([asked_and_came, asked_only, came_unasked, make_person()])
+    assert (result.people, result.asked, result.answered, result.answered_percent) == (4, 2, 1, 50)

@@ -121,6 +121,42 @@ def segment_members(segment: Segment, actor: Any = None) -> list[Person]:
     return [person for person in queryset if person.pk in matched]
 
 
+@dataclass(frozen=True)
+class Reach:
+    """How much a group was asked, and how much it answered, over the last year: the figure that shows whether a
+    seldom-heard group is still seldom heard."""
+
+    people: int
+    asked: int
+    answered: int
+
+    @property
+    def answered_percent(self) -> int | None:
+        return round(100 * self.answered / self.asked) if self.asked else None
+
+
+def reach(people: list[Person], days: int = 365) -> Reach:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from byconsent.people.models import REQUEST_KINDS, ContactEvent, ContactKind
+
+    since = timezone.now() - timedelta(days=days)
+    asked: set[int] = set()
+    answered: set[int] = set()
+    ids = [p.pk for p in people]
+    for start in range(0, len(ids), 5000):  # stay under every database's limit on query parameters
+        rows = ContactEvent.objects.filter(person_id__in=ids[start:start + 5000], occurred_at__gte=since).values_list(
+            "person_id", "kind")
+        for person_id, kind in rows:
+            if kind in REQUEST_KINDS:
+                asked.add(person_id)
+            elif kind in (ContactKind.RESPONSE, ContactKind.ATTENDANCE):
+                answered.add(person_id)
+    return Reach(people=len(ids), asked=len(asked), answered=len(answered & asked))
+
+
 def panel_members(segment: Segment) -> QuerySet[PanelMembership]:
     return segment.panel_memberships.filter(left_at__isnull=True).select_related("person", "person__area")
 

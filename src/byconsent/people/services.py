@@ -129,6 +129,9 @@ def update_person(actor: Any, person: Person, changes: dict[str, Any]) -> list[s
 
 def set_interests(actor: Any, person: Person, interests: Iterable[Interest]) -> None:
     require_edit(actor, person)
+    interests = list(interests)
+    if {i.pk for i in interests} == set(person.interests.values_list("pk", flat=True)):
+        return
     with transaction.atomic():
         person.interests.set(list(interests))
         audit.record(actor_label(actor), "person.interests_changed", person,

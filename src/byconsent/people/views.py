@@ -386,6 +386,7 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "people/segment_detail.html", {
         "segment": segment, "count": len(members), "rows": rows, "plan": plan, "panel_form": panel_form,
         "reasons": services._tally(reasons.values()), "limit": fatigue.current_limit(),
+        "reach": selectors.reach(members),
         "characteristics": [(characteristics.BY_KEY[k].label, ", ".join(
             characteristics.BY_KEY[k].label_for(v) for v in values))
             for k, values in (segment.filters.get("characteristics") or {}).items()],
