@@ -144,3 +144,26 @@ def test_letters_page_and_public_pages_without_javascript(live_server, page, pag
     nojs.get_by_role("button", name="Show").click()
     expect(nojs.get_by_role("heading", level=1)).to_contain_text("Northtown")
     check_page(nojs, "ysyd-area-no-js")
+
+
+def test_source_page_and_narrow_screen(live_server, narrow_page, area_tree):
+    from django.contrib.contenttypes.models import ContentType
+
+    from byconsent.core.models import Area, RoleAssignment, User
+
+    admin = User.objects.create_user(email="admin@example.test", password=None)
+    RoleAssignment.objects.create(user=admin, role=Role.ADMINISTRATOR, area=area_tree["force"])
+    source = area_tree["north_town"]  # any model can be a source of contributions; an area stands in here
+    items = [record_contribution(channel=Channel.ONLINE_SURVEY, text=f"More patrols in the park, please ({i})",
+                                 area=area_tree["north_ward"], source=source) for i in range(12)]
+    services.create_concern_from_contributions(admin, area_tree["north_ward"], "Patrols in the park",
+                                               [c.pk for c in items])
+    type_id = ContentType.objects.get_for_model(Area).pk
+    narrow_page.goto(f"{live_server.url}/you-said-we-did/from/{type_id}/{source.pk}/")
+    expect(narrow_page.get_by_role("heading", level=1)).to_contain_text("Northtown")
+    expect(narrow_page.locator("main")).to_contain_text("12 of the things people said here")
+    check_page(narrow_page, "ysyd-source-narrow")
+    assert narrow_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    narrow_page.goto(f"{live_server.url}/you-said-we-did/")
+    check_page(narrow_page, "ysyd-index-narrow")
+    assert narrow_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
