@@ -33,6 +33,9 @@ def test_answering_with_javascript(page: Any, live_server: Any, survey: Any) -> 
     page.get_by_role("button", name="Save and continue").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("There is a problem")
     check_page(page, "surveys-page-1-errors")
+    page.get_by_label("Anything else?").fill("Typed, then the connection dropped")
+    expect(page.locator("#autosave-status")).to_contain_text("saved", timeout=15000)  # the JavaScript autosave
+    assert Draft.objects.get().answers["comments"] == "Typed, then the connection dropped"
     answer_first_page(page)
     assert "Page 2 of 3" in page.locator("#progress").inner_text(), page.locator("#progress").inner_text()
     page.get_by_label("9", exact=True).check()

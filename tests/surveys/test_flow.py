@@ -210,3 +210,16 @@ def test_signed_in_person_may_link_response(client_for: Any, make_user: Any, sur
     response = Response.objects.get()
     assert response.respondent == person and response.published_name == "Sam"
     assert Contribution.objects.get().contributor == person
+
+
+def test_autosave_keeps_valid_answers_without_moving_on(client: Any, survey: Any) -> None:
+    draft = start(client, survey)
+    page_id = page_ids(survey)[0]
+    url = reverse("surveys:autosave", args=[draft.token, page_id])
+    assert client.post(url, {"safe": "agree", "comments": "Half-typed thoughts"}).status_code == 204
+    draft.refresh_from_db()
+    assert draft.answers == {"safe": "agree", "comments": "Half-typed thoughts"}
+    assert page_id not in draft.pages_done
+    assert client.get(url).status_code == 405
+    page = client.get(page_url(draft, page_id))
+    assert b"data-autosave-url" in page.content and b"Half-typed thoughts" in page.content

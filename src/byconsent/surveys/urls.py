@@ -10,6 +10,7 @@ urlpatterns = [
     path("surveys/<slug:slug>/responses.json", json_submit.submit_json, name="submit_json"),
     path("surveys/answer/<str:token>/", views.resume, name="resume"),
     path("surveys/answer/<str:token>/page/<int:page_id>/", views.page, name="page"),
+    path("surveys/answer/<str:token>/page/<int:page_id>/autosave/", views.autosave, name="autosave"),
     path("surveys/answer/<str:token>/saved/", views.saved, name="saved"),
     path("surveys/answer/<str:token>/check/", views.check, name="check"),
     path("surveys/answer/<str:token>/done/", views.done, name="done"),

@@ -127,6 +127,22 @@ def page(request: HttpRequest, token: str, page_id: int) -> HttpResponse:
     return render(request, "surveys/page.html", context)
 
 
+@require_POST
+@rate_limited("survey-autosave", per_minute=60, burst=120)
+def autosave(request: HttpRequest, token: str, page_id: int) -> HttpResponse:
+    """The JavaScript enhancement: save the valid answers on the page without moving on (204, or 409 once sent)."""
+    draft = _draft(token)
+    if draft.response_id:
+        return HttpResponse(status=409)
+    current = get_object_or_404(Page.objects.prefetch_related("questions"), pk=page_id, version=draft.version)
+    answers = services.all_answers(draft)
+    form = PageForm(logic.visible_questions(current, answers), request.POST, answers=answers)
+    form.is_valid()
+    partial = {k: v for k, v in _valid_part(form).items() if v is not None}
+    services.save_page(draft, current, partial, complete=False)
+    return HttpResponse(status=204)
+
+
 def _valid_part(form: PageForm) -> dict[str, Any]:
     """The answers of the fields that passed validation, when the page as a whole did not."""
     valid = {name for name in form.fields if name not in form.errors}
