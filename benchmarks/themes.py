@@ -193,7 +193,7 @@ def compare_on(labelled: LabelledSet, embedded: Embedded, seeds: list[int], bert
     results["ours"] = summary(
         [measured(lambda s=s: ours(labelled.texts, embedded, k, s), labelled.labels) for s in seeds]
     )
-    print_row("ours (ward-seeded spherical)", results["ours"])
+    print_row("ours (spherical, best of 9)", results["ours"])
     results["kmeans"] = summary([measured(lambda s=s: kmeans(vectors, k, s), labelled.labels) for s in seeds])
     print_row("KMeans n_init=10", results["kmeans"])
     if bertopic:

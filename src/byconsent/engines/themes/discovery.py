@@ -12,7 +12,10 @@ from byconsent.engines.themes.clustering import cluster_embeddings
 from byconsent.engines.themes.embedders import Embedder, EmbedderInfo, describe
 from byconsent.engines.themes.text import class_tfidf, readable_label, term_matrix, top_keywords
 
-METHOD = "ward-seeded spherical k-means on unit embeddings; c-TF-IDF labels; robust outlier cut-off"
+METHOD = (
+    "spherical k-means on unit embeddings, best of a Ward-tree start and 8 k-means++ starts; "
+    "c-TF-IDF labels; robust outlier cut-off"
+)
 
 
 @dataclass(frozen=True)
