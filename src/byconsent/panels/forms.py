@@ -169,7 +169,7 @@ class RegistrationForm(forms.Form):
             name = f"answer_{index}"
             self.category_fields[category] = name
             self.fields[name] = forms.ChoiceField(
-                label=category, choices=[(v, v) for v in values], widget=forms.RadioSelect,
+                label=category[:1].upper() + category[1:], choices=[(v, v) for v in values], widget=forms.RadioSelect,
                 error_messages={"required": _("Answer the question about %(category)s") % {"category": category}})
         if youth:
             self.fields["is_under_16"] = forms.ChoiceField(

@@ -629,7 +629,8 @@ def find_replacement(panel: Panel, member: Volunteer) -> tuple[Volunteer | None,
     people = {v.reference: v for v in [*current, *reserves]}
     respondents = tuple(Respondent(v.reference, features_of(v, categories),
                                    f"address-{v.address_id}" if v.address_id else None) for v in people.values())
-    problem = SelectionProblem(respondents, tuple(quotas), panel.panel_size)
+    # The seat being filled plus the members still sitting (a seat left empty earlier stays empty).
+    problem = SelectionProblem(respondents, tuple(quotas), len(current) + 1)
     members = [v.reference for v in current]
     for reserve in reserves:
         if not panel_problems(problem, [*members, reserve.reference]):
