@@ -201,6 +201,15 @@ def test_printable_and_easy_read(client: Any, survey: Any) -> None:
     assert b"app-easy-read" in client.get(page_url(draft, page_ids(survey)[0])).content
 
 
+def test_pdf_of_the_paper_questionnaire(client: Any, survey: Any) -> None:
+    pytest.importorskip("weasyprint")
+    pdf = client.get(reverse("surveys:print_pdf", args=[survey.slug]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    again = client.get(reverse("surveys:print_pdf", args=[survey.slug]) + "?layout=easy-read")
+    assert again.content.startswith(b"%PDF-") and again.content != pdf.content
+
+
 def test_signed_in_person_may_link_response(client_for: Any, make_user: Any, survey: Any) -> None:
     person = make_user()
     client = client_for(person)

@@ -7,6 +7,7 @@ app_name = "surveys"
 urlpatterns = [
     path("surveys/<slug:slug>/", views.start, name="start"),
     path("surveys/<slug:slug>/print/", views.printable, name="print"),
+    path("surveys/<slug:slug>/print.pdf", views.printable_pdf, name="print_pdf"),
     path("surveys/<slug:slug>/responses.json", json_submit.submit_json, name="submit_json"),
     path("surveys/answer/<str:token>/", views.resume, name="resume"),
     path("surveys/answer/<str:token>/page/<int:page_id>/", views.page, name="page"),

@@ -210,6 +210,40 @@ def printable(request: HttpRequest, slug: str) -> HttpResponse:
         **_layout(None, request)})
 
 
+def printable_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The paper questionnaire as a tagged PDF (PDF/UA-1), made with WeasyPrint from the same questions."""
+    from django.contrib.staticfiles import finders
+    from django.template.loader import render_to_string
+
+    questionnaire = _open_questionnaire(slug)
+    if questionnaire.current_version is None:
+        raise Http404
+    try:
+        import weasyprint
+    except ImportError:  # an installation without WeasyPrint still has the printable page
+        return redirect("surveys:print", slug=slug)
+    import hashlib
+    from pathlib import Path
+
+    from django.core.cache import cache
+
+    stylesheet_path = finders.find("surveys/paper.css")
+    stylesheet = Path(str(stylesheet_path)).read_text(encoding="utf-8") if stylesheet_path else ""
+    html = render_to_string("surveys/print_pdf.html", {
+        "questionnaire": questionnaire, "pages": selectors.printable_pages(questionnaire.current_version),
+        "stylesheet": stylesheet, **_layout(None, request)}, request=request)
+    # Making a PDF takes a good fraction of a second: the same questions make the same PDF, so keep it a day.
+    key = "surveys:pdf:" + hashlib.sha256(html.encode("utf-8")).hexdigest()
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
+            pdf_variant="pdf/ua-1")
+        cache.set(key, pdf, 24 * 3600)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{questionnaire.slug}.pdf"'
+    return response
+
+
 # ---- staff: questionnaires and the builder ---------------------------------------------------------------------
 
 def _staff_questionnaire(request: HttpRequest, pk: int, action: Action = Action.MANAGE_ENGAGEMENT) -> Questionnaire:
