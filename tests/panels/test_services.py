@@ -239,6 +239,28 @@ def test_no_quota_keeping_reserve_is_explained_and_nothing_changes(panel, office
     assert member.status == Volunteer.Status.SELECTED
     outcome = services.replace_member(officer, member, "Ill", leave_empty_if_none=True)
     assert outcome.replacement is None and outcome.dropped.status == Volunteer.Status.DROPPED_OUT
+    # A matching reserve turns up later (say, someone back from holiday): the empty seat is filled keeping quotas.
+    with pytest.raises(PanelError):
+        services.fill_empty_seat(officer, panel)
+    back = next(v for v in panel.volunteers.filter(status=Volunteer.Status.NOT_SELECTED)
+                if v.answers.answers == group)
+    back.status = Volunteer.Status.RESERVE
+    back.save()
+    assert services.fill_empty_seat(officer, panel).pk == back.pk
+    assert panel.volunteers.filter(status=Volunteer.Status.SELECTED).count() == 4
+    with pytest.raises(PanelError):
+        services.fill_empty_seat(officer, panel)
+
+
+def test_withdrawing_from_the_pool(panel, officer):
+    volunteers = register_pool(panel, officer, BALANCED)
+    services.withdraw_volunteer(officer, volunteers[0], "Changed their mind")
+    assert len(services.pool_respondents(panel)[0]) == 11
+    _run_selection(panel, officer)
+    member = panel.volunteers.filter(status=Volunteer.Status.SELECTED).first()
+    with pytest.raises(PanelError):
+        services.withdraw_volunteer(officer, member, "x")
+    assert AuditEntry.objects.filter(action="panel.volunteer_withdrawn").count() == 1
 
 
 def test_confirmations_are_sent_once(panel, officer):

@@ -270,3 +270,19 @@ def test_changed_quotas_name_the_volunteers_who_no_longer_fit(panel, officer):
     assert not feasibility.feasible and "match no quota" in feasibility.reasons[0]
     selection = _select(panel, officer)
     assert selection.status == Selection.Status.FAILED and "match no quota" in selection.problems["reasons"][0]
+
+
+def test_withdraw_and_fill_seat_views(panel, officer, client_for):
+    register_pool(panel, officer, BALANCED)
+    selection = _select(panel, officer)
+    client = client_for(officer)
+    reserve = panel.volunteers.filter(status=Volunteer.Status.RESERVE).first()
+    page = client.get(reverse("panels:staff_volunteer", args=[panel.pk, reserve.pk])).content.decode()
+    assert "Withdraw from the pool" in page
+    response = client.post(reverse("panels:staff_withdraw", args=[panel.pk, reserve.pk]),
+                           {"withdraw_reason": "Moved away"})
+    assert response.status_code == 302
+    reserve.refresh_from_db()
+    assert reserve.status == Volunteer.Status.DROPPED_OUT
+    response = client.post(reverse("panels:staff_fill_seat", args=[panel.pk, selection.pk]), follow=True)
+    assert "Every seat is filled." in response.content.decode()

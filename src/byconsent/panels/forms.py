@@ -209,6 +209,11 @@ class ReplaceForm(forms.Form):
                                              "seat empty"), required=False)
 
 
+class WithdrawForm(forms.Form):
+    withdraw_reason = forms.CharField(label=_("Why are they withdrawing?"), max_length=300,
+                                      error_messages={"required": _("Enter why they are withdrawing")})
+
+
 class SessionForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200, error_messages={"required": _("Enter a title")})
     date = forms.DateField(label=_("Date"), widget=GovukDateWidget, help_text=_("For example, 27 3 2027"),

@@ -617,11 +617,12 @@ def features_of(volunteer: Volunteer, categories: dict[str, list[str]]) -> dict[
     return {category: str(values.get(category, "")) for category in categories}
 
 
-def find_replacement(panel: Panel, member: Volunteer) -> tuple[Volunteer | None, str]:
-    """The first reserve (in published reserve order) whose swap for `member` keeps every quota, or why none can."""
+def find_replacement(panel: Panel, member: Volunteer | None) -> tuple[Volunteer | None, str]:
+    """The first reserve (in published reserve order) whose swap for `member` keeps every quota, or why none can.
+    With `member` None: the first reserve who can fill a seat left empty."""
     categories = quota_categories(panel)
     quotas = engine_quotas(panel)
-    current = [v for v in _members(panel) if v.pk != member.pk]
+    current = [v for v in _members(panel) if member is None or v.pk != member.pk]
     reserves = list(panel.volunteers.filter(status=Volunteer.Status.RESERVE).order_by("reserve_rank")
                     .select_related("answers"))
     if not reserves:
@@ -683,6 +684,43 @@ def replace_member(actor: Any, member: Volunteer, reason: str, leave_empty_if_no
             "dropped": member.reference, "replacement": replacement.reference if replacement else None,
             "reason": reason[:300], "explanation": explanation})
     return ReplacementOutcome(member, replacement, explanation)
+
+
+def fill_empty_seat(actor: Any, panel: Panel) -> Volunteer:
+    """A seat left empty after a drop-out: seat the first reserve whose place keeps every quota."""
+    require(actor, Action.MANAGE_ENGAGEMENT, panel)
+    with transaction.atomic():
+        Panel.objects.select_for_update().filter(pk=panel.pk).first()
+        if panel.volunteers.filter(status=Volunteer.Status.SELECTED).count() >= panel.panel_size:
+            raise PanelError(_("Every seat is filled."))
+        reserve, explanation = find_replacement(panel, None)
+        if reserve is None:
+            raise PanelError(explanation)
+        reserve.status = Volunteer.Status.SELECTED
+        reserve.reserve_rank = None
+        reserve.save(update_fields=["status", "reserve_rank"])
+        _queue_selected_email(reserve, "filled-seat")
+        audit.record(actor, "panel.empty_seat_filled", panel, after={"reserve": reserve.reference})
+    return reserve
+
+
+def withdraw_volunteer(actor: Any, volunteer: Volunteer, reason: str) -> Volunteer:
+    """Someone in the pool (or a reserve) withdraws; a selected member is replaced with replace_member instead."""
+    require(actor, Action.MANAGE_ENGAGEMENT, volunteer)
+    with transaction.atomic():
+        volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
+        if volunteer.status == Volunteer.Status.DROPPED_OUT:
+            return volunteer
+        if volunteer.status == Volunteer.Status.SELECTED:
+            raise PanelError(_("This person is a member: record the drop-out so a reserve can take the seat."))
+        before = {"status": volunteer.status}
+        volunteer.status = Volunteer.Status.DROPPED_OUT
+        volunteer.dropped_reason = reason[:300]
+        volunteer.reserve_rank = None
+        volunteer.save(update_fields=["status", "dropped_reason", "reserve_rank"])
+        audit.record(actor, "panel.volunteer_withdrawn", volunteer, before=before,
+                     after={"status": volunteer.status, "reason": reason[:300]})
+    return volunteer
 
 
 # ---- confirmations ----------------------------------------------------------------------------------------------

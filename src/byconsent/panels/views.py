@@ -39,6 +39,7 @@ from byconsent.panels.forms import (
     RoundForm,
     SelectionForm,
     SessionForm,
+    WithdrawForm,
     volunteer_choices,
 )
 from byconsent.panels.models import Panel, PanelSession, Recommendation, RecruitmentRound, Selection, Volunteer
@@ -343,7 +344,7 @@ def staff_volunteer(request: HttpRequest, pk: int, volunteer_pk: int) -> HttpRes
         messages.success(request, _("Accessibility needs saved."))
         return redirect("panels:staff_volunteer", pk=panel.pk, volunteer_pk=volunteer.pk)
     return render(request, "panels/staff_volunteer.html", {
-        "panel": panel, "volunteer": volunteer, "form": form,
+        "panel": panel, "volunteer": volunteer, "form": form, "withdraw_form": WithdrawForm(),
         "show_contacts": services.may_see_contact_details(request.user, panel),
         "attendance": volunteer.attendance.select_related("session"), "payments": volunteer.payments.all()})
 
@@ -388,6 +389,7 @@ def staff_selection(request: HttpRequest, pk: int, selection_pk: int) -> HttpRes
             "ticket_check": int(hashlib.sha256(selection.seed.encode()).hexdigest(), 16) % lottery["size"]
             if lottery else None,
             "is_latest": selectors.latest_selection(panel) == selection,
+            "empty_seats": panel.panel_size - panel.volunteers.filter(status=Volunteer.Status.SELECTED).count(),
         })
     return render(request, "panels/staff_selection.html", context)
 
@@ -435,6 +437,38 @@ def staff_replace(request: HttpRequest, pk: int, volunteer_pk: int) -> HttpRespo
             return redirect("panels:staff_volunteers", pk=panel.pk)
     return render(request, "panels/staff_replace.html", {"panel": panel, "member": member, "form": form,
                                                          "candidate": candidate, "explanation": explanation})
+
+
+@require_POST
+@staff_required(MANAGE)
+def staff_fill_seat(request: HttpRequest, pk: int, selection_pk: int) -> HttpResponse:
+    selection = _selection(request, pk, selection_pk)
+    try:
+        reserve = services.fill_empty_seat(request.user, selection.panel)
+    except PanelError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Reserve %(ref)s takes the empty seat; every quota is met.")
+                         % {"ref": reserve.reference})
+    return redirect("panels:staff_selection", pk=pk, selection_pk=selection_pk)
+
+
+@require_POST
+@staff_required(MANAGE)
+def staff_withdraw(request: HttpRequest, pk: int, volunteer_pk: int) -> HttpResponse:
+    panel = _panel(request, pk)
+    volunteer = get_object_or_404(Volunteer, pk=volunteer_pk, panel=panel)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            services.withdraw_volunteer(request.user, volunteer, form.cleaned_data["withdraw_reason"])
+        except PanelError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("%(ref)s is no longer in the pool.") % {"ref": volunteer.reference})
+    else:
+        messages.error(request, _("Enter why they are withdrawing."))
+    return redirect("panels:staff_volunteer", pk=panel.pk, volunteer_pk=volunteer.pk)
 
 
 @require_POST
