@@ -184,3 +184,13 @@ def test_a_person_signs_up_for_a_purpose_with_the_words_they_read(client, make_p
     panel = Purpose.objects.get(slug="standing-panel")
     client.post(reverse("people:portal_consents"), {"purpose": panel.pk, "action": "agree"})
     assert not person.consents.filter(purpose=panel).exists()  # staff add panel members
+
+
+def test_links_to_one_address_are_rate_limited_without_storing_the_address(client, make_person):
+    from byconsent.core.models import RateLimitBucket
+
+    person = make_person()
+    for _ in range(5):
+        client.post(reverse("people:portal_start"), {"email": person.email})
+    assert NotificationRecord.objects.filter(recipient=person.email).count() == 3
+    assert not RateLimitBucket.objects.filter(key__contains=person.email).exists()
