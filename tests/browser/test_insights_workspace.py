@@ -87,6 +87,15 @@ def test_coding_screen_with_keys_and_without_javascript(browser_context_factory:
     no_js.wait_for_load_state()
     assert CodingRecord.objects.count() == 2
     check_page(no_js, "insights-coding-screen-no-js-next")
+    assert no_js.locator("#shortcuts-toggle").count() == 0  # the switch exists only where the shortcuts do
+
+    # Shortcuts can be switched off (WCAG 2.1.4), and stay off.
+    page.get_by_label("Use keyboard shortcuts", exact=False).uncheck()
+    page.locator("h1").click()
+    page.keyboard.press("1")
+    assert not page.locator('input[name="codes"]').nth(0).is_checked()
+    page.reload()
+    assert not page.locator("#shortcuts-toggle").is_checked()
 
 
 def test_theme_review_and_every_workspace_page(browser_context_factory: Any, live_server: Any,
