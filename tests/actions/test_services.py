@@ -248,9 +248,13 @@ def test_digest_has_per_item_and_global_unsubscribe_links_that_work(area_tree, p
     [digest] = sent_to("carol@example.test")
     item_token = notifications.preference("carol@example.test", f"decision-{decision.pk}").token
     assert f"/unsubscribe/{item_token}/" in digest.body
-    assert notifications.preference("carol@example.test", services.FEATURE_TOPIC).token in digest.body
     client.post(f"/unsubscribe/{item_token}/")
     assert not notifications.allows("carol@example.test", f"decision-{decision.pk}")
+    from django.core import mail
+
+    notifications.deliver(digest.pk)  # the email as sent ends with the link that stops all of these messages
+    global_token = notifications.preference("carol@example.test", services.FEATURE_TOPIC).token
+    assert f"/unsubscribe/{global_token}/" in mail.outbox[-1].body
 
 
 def test_letters_printed_count_as_told(area_tree, people, said):
@@ -386,3 +390,19 @@ def test_demo_content_loads_once():
     result = load_demo()
     assert len(result["actions"]) == 2 and Priority.objects.get().ledger_action_id == result["actions"][0]
     assert load_demo() == {"skipped": "already loaded"}
+
+
+def test_unpublished_decision_and_action_tell_no_one_and_stay_off_public_pages(area_tree, people, said, client):
+    concern = concern_for(people, said, area_tree["north_ward"])
+    decision = services.record_decision(people["officer"], area=area_tree["north_town"], forum="Tasking meeting",
+                                        decided_on=timezone.localdate(), outcome="adopted",
+                                        summary="Covert patrols.", concerns=[concern], is_public=False)
+    action = services.create_action(people["officer"], area=area_tree["north_ward"], title="Plain-clothes patrols",
+                                    owner=people["officer"], due_on=TODAY, concerns=[concern], is_public=False)
+    services.change_status(people["officer"], action, Action.Status.IN_PROGRESS)
+    assert services.run_feedback_batch().batch is None
+    assert client.get(f"/you-said-we-did/decisions/{decision.pk}/").status_code == 404
+    assert client.get(f"/you-said-we-did/actions/{action.pk}/").status_code == 404
+    page = client.get(f"/you-said-we-did/concerns/{concern.pk}/").content.decode()
+    assert "Covert patrols" not in page and "Plain-clothes" not in page
+    assert "Covert" not in client.get("/you-said-we-did/feed.csv").content.decode()

@@ -82,7 +82,7 @@ def test_decision_against_what_people_asked_shows_an_error(area_tree, people, le
     response = client.post("/staff/actions/decisions/new/", data)
     assert response.status_code == 200
     assert "Give the reasons" in response.content.decode()
-    response = client.post("/staff/actions/decisions/new/", {**data, "reasons": "Budget.",
+    response = client.post("/staff/actions/decisions/new/", {**data, "reasons": "Budget.", "is_public": "on",
                                                              "evidence-title": "Speed survey",
                                                              "evidence-url": "https://example.org/survey"})
     assert response.status_code == 302
@@ -95,7 +95,8 @@ def test_record_and_progress_an_action(area_tree, people, ledger, staff_client):
     due = timezone.localdate() + datetime.timedelta(days=10)
     response = client.post("/staff/actions/actions/new/", {
         "area": area_tree["north_ward"].pk, "title": "Install signs", "owner": people["officer"].pk,
-        "due_on_0": due.day, "due_on_1": due.month, "due_on_2": due.year, "concerns": [ledger["concern"].pk]})
+        "due_on_0": due.day, "due_on_1": due.month, "due_on_2": due.year, "concerns": [ledger["concern"].pk],
+        "is_public": "on"})
     action = Action.objects.get(title="Install signs")
     assert response.status_code == 302
     url = f"/staff/actions/actions/{action.pk}/"

@@ -138,12 +138,15 @@ class DecisionForm(forms.Form):
     concerns = forms.ModelMultipleChoiceField(label=_("Concerns this decision answers"),
                                               queryset=Concern.objects.none(), required=False,
                                               widget=forms.CheckboxSelectMultiple)
+    is_public = forms.BooleanField(label=_("Publish this decision and tell the people who asked to hear back"),
+                                   required=False, initial=True,
+                                   help_text=_("Untick only for operational reasons"))
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["area"] = _area_field(user)
         self.fields["concerns"].queryset = scope(user, Do.MANAGE_ACTIONS, Concern.objects.all())  # type: ignore[attr-defined]
-        self.order_fields(["area", "forum", "decided_on", "outcome", "summary", "reasons", "concerns"])
+        self.order_fields(["area", "forum", "decided_on", "outcome", "summary", "reasons", "concerns", "is_public"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -169,6 +172,9 @@ class ActionForm(forms.Form):
     concerns = forms.ModelMultipleChoiceField(label=_("Concerns it answers"), queryset=Concern.objects.none(),
                                               required=False, widget=forms.CheckboxSelectMultiple,
                                               help_text=_("Left empty, the decision's concerns are used"))
+    is_public = forms.BooleanField(label=_("Publish this action and tell the people who asked to hear back"),
+                                   required=False, initial=True,
+                                   help_text=_("Untick only for operational reasons"))
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -176,7 +182,7 @@ class ActionForm(forms.Form):
         self.fields["owner"].queryset = owner_choices(user)  # type: ignore[attr-defined]
         self.fields["decision"].queryset = scope(user, Do.MANAGE_ACTIONS, Decision.objects.all())  # type: ignore[attr-defined]
         self.fields["concerns"].queryset = scope(user, Do.MANAGE_ACTIONS, Concern.objects.all())  # type: ignore[attr-defined]
-        self.order_fields(["area", "title", "description", "owner", "due_on", "decision", "concerns"])
+        self.order_fields(["area", "title", "description", "owner", "due_on", "decision", "concerns", "is_public"])
 
 
 class StatusForm(forms.Form):

@@ -93,9 +93,7 @@ def digest(person: Any, items: list[tuple[Any, list[Any]]], letter: bool = False
         blocks.append(block)
     if letter:
         blocks.append(_("If you no longer want letters like this, call 101 and tell us."))
-    else:
-        blocks.append(_("Stop all 'You said, we did' messages: %(url)s") % {
-            "url": notifications.unsubscribe_url(person.email, "you-said-we-did")})
+    # Emails get a link to stop all "You said, we did" messages from core.notifications when they are sent.
     blocks.append(_("This is not a way to report a crime. In an emergency call 999; otherwise call 101."))
     return subject, "\n\n".join(blocks)
 

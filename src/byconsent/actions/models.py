@@ -67,6 +67,8 @@ class Decision(models.Model):
     summary = models.TextField(_("the decision in plain words"))
     reasons = models.TextField(_("reasons"), blank=True)
     concerns = models.ManyToManyField(Concern, related_name="decisions", blank=True)
+    is_public = models.BooleanField(_("show on public pages"), default=True,
+                                    help_text=_("Untick only for operational reasons; people are then not told"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -130,6 +132,8 @@ class Action(models.Model):
     progress = models.PositiveSmallIntegerField(default=0, help_text=_("Per cent done, 0 to 100"))
     decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions")
     concerns = models.ManyToManyField(Concern, related_name="actions", blank=True)
+    is_public = models.BooleanField(_("show on public pages"), default=True,
+                                    help_text=_("Untick only for operational reasons; people are then not told"))
     completed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

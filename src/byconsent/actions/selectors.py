@@ -272,20 +272,21 @@ def public_concerns(area: Area | None = None, source: tuple[int, str] | None = N
         queryset = queryset.filter(links__contribution__source_type_id=source[0],
                                    links__contribution__source_id=source[1]).distinct()
     return queryset.prefetch_related(
-        Prefetch("decisions", queryset=Decision.objects.order_by("-decided_on")),
-        Prefetch("actions", queryset=Action.objects.select_related("area").order_by("due_on")),
+        Prefetch("decisions", queryset=Decision.objects.filter(is_public=True).order_by("-decided_on")),
+        Prefetch("actions", queryset=Action.objects.filter(is_public=True).select_related("area").order_by("due_on")),
     ).order_by("-created_at", "-id")
 
 
 def public_decisions(area: Area | None = None) -> QuerySet[Decision]:
-    queryset = Decision.objects.select_related("area").prefetch_related("evidence", "concerns")
+    queryset = Decision.objects.filter(is_public=True).select_related("area").prefetch_related("evidence",
+                                                                                                 "concerns")
     if area is not None:
         queryset = queryset.filter(area__path__startswith=area.path)
     return queryset.order_by("-decided_on", "-id")
 
 
 def public_actions(area: Area | None = None) -> QuerySet[Action]:
-    queryset = Action.objects.select_related("area", "decision")
+    queryset = Action.objects.filter(is_public=True).select_related("area", "decision")
     if area is not None:
         queryset = queryset.filter(area__path__startswith=area.path)
     return queryset.order_by("due_on", "id")

@@ -184,6 +184,7 @@ def record_decision(
     reasons: str = "",
     concerns: Iterable[Concern] = (),
     evidence: Iterable[EvidenceInput] = (),
+    is_public: bool = True,
 ) -> Decision:
     """Record a decision; everyone who asked to hear back about its concerns is told in the next feedback batch."""
     require(actor, Do.MANAGE_ACTIONS, area)
@@ -191,7 +192,8 @@ def record_decision(
     for concern in concern_list:
         require(actor, Do.MANAGE_ACTIONS, concern)
     decision = Decision(area=area, forum=forum.strip(), decided_on=decided_on, outcome=outcome,
-                        summary=summary.strip(), reasons=reasons.strip(), created_by=_user(actor))
+                        summary=summary.strip(), reasons=reasons.strip(), created_by=_user(actor),
+                        is_public=is_public)
     decision.full_clean(exclude=["created_by"])
     evidence_rows = [Evidence(title=e.title.strip(), content_type=e.content_type, object_id=str(e.object_id or ""),
                               url=e.url, note=e.note) for e in evidence]
@@ -208,11 +210,13 @@ def record_decision(
             row.full_clean()
             row.save()
         audit.record(actor, "decision.recorded", decision,
-                     after={**_snap(decision, ["area", "forum", "decided_on", "outcome", "summary", "reasons"]),
+                     after={**_snap(decision, ["area", "forum", "decided_on", "outcome", "summary", "reasons",
+                                               "is_public"]),
                             "concerns": [c.pk for c in concern_list],
                             "evidence": [e.title for e in evidence_rows]})
-        FeedbackEvent.objects.create(kind=FeedbackEvent.Kind.DECISION, decision=decision, status_after=outcome)
-        publish_event(LIVE_CHANNEL, "decision", {"id": decision.pk, "area": area.code})
+        if decision.is_public:
+            FeedbackEvent.objects.create(kind=FeedbackEvent.Kind.DECISION, decision=decision, status_after=outcome)
+            publish_event(LIVE_CHANNEL, "decision", {"id": decision.pk, "area": area.code})
     return decision
 
 
@@ -257,6 +261,7 @@ def create_action(
     decision: Decision | None = None,
     concerns: Iterable[Concern] = (),
     milestones: Iterable[MilestoneInput] = (),
+    is_public: bool = True,
 ) -> Action:
     require(actor, Do.MANAGE_ACTIONS, area)
     _check_owner(owner, area)
@@ -274,7 +279,7 @@ def create_action(
         if repeat is not None:
             return repeat
         action = Action.objects.create(area=area, title=title, description=description, owner=owner, due_on=due_on,
-                                       decision=decision)
+                                       decision=decision, is_public=is_public)
         if not concern_list and decision is not None:
             concern_list = list(decision.concerns.all())
         action.concerns.set(concern_list)
@@ -282,13 +287,13 @@ def create_action(
             Milestone.objects.create(action=action, title=item.title, due_on=item.due_on)
         audit.record(actor, "action.created", action,
                      after={**_snap(action, ["area", "title", "description", "owner", "due_on", "status",
-                                             "decision"]), "concerns": [c.pk for c in concern_list]})
+                                             "decision", "is_public"]), "concerns": [c.pk for c in concern_list]})
     return action
 
 
 def update_action(actor: Any, action: Action, **changes: Any) -> Action:
     """Change an action's details (not its status: use `change_status`)."""
-    allowed = {"title", "description", "owner", "due_on", "area", "decision"}
+    allowed = {"title", "description", "owner", "due_on", "area", "decision", "is_public"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"Cannot change {', '.join(sorted(unknown))}")
@@ -364,10 +369,11 @@ def change_status(
         audit.record(actor, "action.status_changed" if status_changed else "action.progress_updated", action,
                      before=before, after={**_snap(action, ["status", "progress", "completed_on"]),
                                            "public_text": public_text.strip()})
-        if status_changed:
+        if status_changed and action.is_public:
             FeedbackEvent.objects.create(kind=FeedbackEvent.Kind.ACTION_STATUS, action=action, status_after=status)
-        publish_event(LIVE_CHANNEL, "action", {"id": action.pk, "status": action.status,
-                                               "progress": action.progress})
+        if action.is_public:
+            publish_event(LIVE_CHANNEL, "action", {"id": action.pk, "status": action.status,
+                                                   "progress": action.progress})
     return action
 
 
@@ -519,11 +525,11 @@ def _catch_up(concern: Concern) -> int:
     """People linked to a concern after its decision was made (or its action moved on) still hear the outcome:
     queue the existing changes again; people already told about them are skipped by the batch."""
     created = 0
-    for decision in concern.decisions.all():
+    for decision in concern.decisions.filter(is_public=True):
         FeedbackEvent.objects.create(kind=FeedbackEvent.Kind.DECISION, decision=decision,
                                      status_after=decision.outcome)
         created += 1
-    actions = Action.objects.filter(Q(concerns=concern) | Q(decision__concerns=concern)).exclude(
+    actions = Action.objects.filter(Q(concerns=concern) | Q(decision__concerns=concern), is_public=True).exclude(
         status=Action.Status.PLANNED).distinct()
     for action in actions:
         FeedbackEvent.objects.create(kind=FeedbackEvent.Kind.ACTION_STATUS, action=action, status_after=action.status)

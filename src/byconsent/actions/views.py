@@ -164,6 +164,7 @@ def decision_create(request: HttpRequest) -> HttpResponse:
             decision = services.record_decision(
                 request.user, area=data["area"], forum=data["forum"], decided_on=data["decided_on"],
                 outcome=data["outcome"], summary=data["summary"], reasons=data["reasons"],
+                is_public=data["is_public"],
                 concerns=data["concerns"], evidence=[_evidence_input(evidence)] if evidence.has_evidence else [])
         except ValidationError as error:
             apply_errors(form, error)
@@ -212,7 +213,7 @@ def action_create(request: HttpRequest) -> HttpResponse:
             action = services.create_action(request.user, area=data["area"], title=data["title"],
                                             description=data["description"], owner=data["owner"],
                                             due_on=data["due_on"], decision=data["decision"],
-                                            concerns=data["concerns"])
+                                            concerns=data["concerns"], is_public=data["is_public"])
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -226,7 +227,8 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_visible_or_404(request.user, Do.MANAGE_ACTIONS, Action.objects.select_related("area"), pk=pk)
     form = ActionForm(request.POST or None, user=request.user, initial={
         "area": action.area, "title": action.title, "description": action.description, "owner": action.owner,
-        "due_on": action.due_on, "decision": action.decision, "concerns": list(action.concerns.all())})
+        "due_on": action.due_on, "decision": action.decision, "concerns": list(action.concerns.all()),
+        "is_public": action.is_public})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         concerns = data.pop("concerns")
@@ -396,24 +398,24 @@ def public_concern(request: HttpRequest, pk: int) -> HttpResponse:
     concern = get_object_or_404(Concern.objects.select_related("area"), pk=pk, is_public=True)
     counts = selectors.protected_counts(concern.contributions.all(), f"concern-{concern.pk}")
     context = {"concern": concern, "counts": counts, "quotes": selectors.approved_quotes(concern, limit=10),
-               "decisions": concern.decisions.prefetch_related("evidence").all(),
-               "actions": concern.actions.select_related("area").all(),
+               "decisions": concern.decisions.filter(is_public=True).prefetch_related("evidence"),
+               "actions": concern.actions.filter(is_public=True).select_related("area"),
                "timeline": selectors.public_timeline(concern),
                "breadcrumbs": _crumbs(_area_crumb(concern.area), (concern.summary, None))}
     return render(request, "actions/public_concern.html", context)
 
 
 def public_decision(request: HttpRequest, pk: int) -> HttpResponse:
-    decision = get_object_or_404(Decision.objects.select_related("area"), pk=pk)
+    decision = get_object_or_404(Decision.objects.select_related("area"), pk=pk, is_public=True)
     context = {"decision": decision, "concerns": decision.concerns.filter(is_public=True),
                "evidence": decision.evidence.select_related("content_type"),
-               "actions": decision.actions.all(), "timeline": selectors.public_timeline(decision),
+               "actions": decision.actions.filter(is_public=True), "timeline": selectors.public_timeline(decision),
                "breadcrumbs": _crumbs(_area_crumb(decision.area), (str(decision), None))}
     return render(request, "actions/public_decision.html", context)
 
 
 def public_action(request: HttpRequest, pk: int) -> HttpResponse:
-    action = get_object_or_404(Action.objects.select_related("area", "decision"), pk=pk)
+    action = get_object_or_404(Action.objects.select_related("area", "decision"), pk=pk, is_public=True)
     context = {"action": action, "concerns": action.concerns.filter(is_public=True),
                "milestones": action.milestones.all(), "updates": action.updates.all()[:20],
                "timeline": selectors.public_timeline(action), "overdue": action.is_overdue(),
