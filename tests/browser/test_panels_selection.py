@@ -74,6 +74,8 @@ def test_select_replace_and_run_the_panel(live_server, page, pooled_panel):
     check_page(page, "panels-volunteer-reserve")
     page.click("button:has-text('Withdraw')")
     check_page(page, "panels-volunteer-withdraw-error")
+    page.goto(live_server.url + reverse("panels:staff_answers", args=[panel.pk, reserve.pk]))
+    check_page(page, "panels-answers")
 
     page.goto(live_server.url + reverse("panels:staff_sessions", args=[panel.pk]))
     check_page(page, "panels-sessions")

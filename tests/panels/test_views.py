@@ -286,3 +286,18 @@ def test_withdraw_and_fill_seat_views(panel, officer, client_for):
     assert reserve.status == Volunteer.Status.DROPPED_OUT
     response = client.post(reverse("panels:staff_fill_seat", args=[panel.pk, selection.pk]), follow=True)
     assert "Every seat is filled." in response.content.decode()
+
+
+def test_staff_correct_answers_without_putting_them_in_the_audit_trail(panel, officer, client_for):
+    from byconsent.core.models import AuditEntry
+
+    volunteer = register_pool(panel, officer, BALANCED[:1])[0]
+    client = client_for(officer)
+    url = reverse("panels:staff_answers", args=[panel.pk, volunteer.pk])
+    assert client.get(url).context["form"].initial == {"answer_0": "16-39", "answer_1": "Female"}
+    response = client.post(url, {"answer_0": "40+", "answer_1": "Male"})
+    assert response.status_code == 302
+    volunteer.refresh_from_db()
+    assert volunteer.answers.answers == {"sex": "Male", "age": "40+"}
+    entry = AuditEntry.objects.get(action="panel.answers_corrected")
+    assert entry.after == {"categories_changed": ["age", "sex"]} and "Male" not in str(entry.after)

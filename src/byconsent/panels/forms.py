@@ -209,6 +209,24 @@ class ReplaceForm(forms.Form):
                                              "seat empty"), required=False)
 
 
+class AnswersForm(forms.Form):
+    """Staff correcting a volunteer's quota answers, one radio question per quota category."""
+
+    def __init__(self, *args: Any, categories: dict[str, list[str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.category_fields: dict[str, str] = {}
+        for index, (category, values) in enumerate((categories or {}).items()):
+            name = f"answer_{index}"
+            self.category_fields[category] = name
+            self.fields[name] = forms.ChoiceField(
+                label=category[:1].upper() + category[1:], choices=[(v, v) for v in values],
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Answer the question about %(category)s") % {"category": category}})
+
+    def answers(self) -> dict[str, str]:
+        return {category: self.cleaned_data[name] for category, name in self.category_fields.items()}
+
+
 class WithdrawForm(forms.Form):
     withdraw_reason = forms.CharField(label=_("Why are they withdrawing?"), max_length=300,
                                       error_messages={"required": _("Enter why they are withdrawing")})

@@ -11,7 +11,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -480,6 +480,24 @@ def _queue_registration_email(volunteer: Volunteer) -> None:
     for recipient in filter(None, [volunteer.email, volunteer.guardian_email if volunteer.is_under_16 else ""]):
         queue_email(recipient, EMAIL_TOPIC, _("You have volunteered for %(panel)s") % {"panel": panel.name}, body,
                     f"panel-registered-{volunteer.pk}-{recipient}")
+
+
+def correct_answers(actor: Any, volunteer: Volunteer, answers: dict[str, str]) -> None:
+    """Staff correct a volunteer's quota answers (at the volunteer's request). The audit entry records that they
+    changed, never the answers themselves (special-category data stays encrypted)."""
+    require(actor, Action.MANAGE_ENGAGEMENT, volunteer)
+    for category, values in quota_categories(volunteer.panel).items():
+        if answers.get(category) not in values:
+            raise PanelError(_("Answer the question about %(category)s.") % {"category": category},
+                             field=f"answer_{category}")
+    with transaction.atomic():
+        record, _created = VolunteerAnswers.objects.get_or_create(volunteer=volunteer)
+        current = dict(cast(dict[str, str], record.answers or {}))
+        changed = sorted(c for c in answers if current.get(c) != answers[c])
+        record.answers = {**current, **answers}  # type: ignore[assignment]
+        record.save(update_fields=["answers"])
+        if changed:
+            audit.record(actor, "panel.answers_corrected", volunteer, after={"categories_changed": changed})
 
 
 def update_accessibility_needs(actor: Any, volunteer: Volunteer, text: str) -> None:

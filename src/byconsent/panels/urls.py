@@ -26,6 +26,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("staff/panels/<int:pk>/volunteers/<int:volunteer_pk>/", views.staff_volunteer, name="staff_volunteer"),
     path("staff/panels/<int:pk>/volunteers/<int:volunteer_pk>/replace/", views.staff_replace,
          name="staff_replace"),
+    path("staff/panels/<int:pk>/volunteers/<int:volunteer_pk>/answers/", views.staff_answers,
+         name="staff_answers"),
     path("staff/panels/<int:pk>/volunteers/<int:volunteer_pk>/withdraw/", views.staff_withdraw,
          name="staff_withdraw"),
     path("staff/panels/<int:pk>/selections/<int:selection_pk>/fill-seat/", views.staff_fill_seat,

@@ -25,6 +25,7 @@ from byconsent.engines.representativeness import RepresentativenessError, read_c
 from byconsent.panels import selectors, services
 from byconsent.panels.forms import (
     AccessibilityForm,
+    AnswersForm,
     AttendanceForm,
     CensusBulkForm,
     CensusSharesForm,
@@ -346,7 +347,34 @@ def staff_volunteer(request: HttpRequest, pk: int, volunteer_pk: int) -> HttpRes
     return render(request, "panels/staff_volunteer.html", {
         "panel": panel, "volunteer": volunteer, "form": form, "withdraw_form": WithdrawForm(),
         "show_contacts": services.may_see_contact_details(request.user, panel),
-        "attendance": volunteer.attendance.select_related("session"), "payments": volunteer.payments.all()})
+        "attendance": volunteer.attendance.select_related("session"), "payments": volunteer.payments.all(),
+        "answers_form": AnswersForm(categories=services.quota_categories(panel), initial=_answer_initial(volunteer))})
+
+
+def _answer_initial(volunteer: Volunteer) -> dict[str, str]:
+    answers = getattr(volunteer, "answers", None)
+    values = (answers.answers if answers else None) or {}
+    categories = services.quota_categories(volunteer.panel)
+    return {f"answer_{i}": values.get(category, "") for i, category in enumerate(categories)}
+
+
+@staff_required(MANAGE)
+def staff_answers(request: HttpRequest, pk: int, volunteer_pk: int) -> HttpResponse:
+    """Correct a volunteer's quota answers (special-category data: shown only on this page, to those running the
+    panel, and never written to the audit trail)."""
+    panel = _panel(request, pk)
+    volunteer = get_object_or_404(Volunteer.objects.select_related("answers"), pk=volunteer_pk, panel=panel)
+    categories = services.quota_categories(panel)
+    form = AnswersForm(request.POST or None, categories=categories, initial=_answer_initial(volunteer))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.correct_answers(request.user, volunteer, form.answers())
+        except PanelError as error:
+            _add_error(form, error)
+        else:
+            messages.success(request, _("Answers saved."))
+            return redirect("panels:staff_volunteer", pk=panel.pk, volunteer_pk=volunteer.pk)
+    return render(request, "panels/staff_answers.html", {"panel": panel, "volunteer": volunteer, "form": form})
 
 
 # ---- staff: selection -------------------------------------------------------------------------------------------
