@@ -8,7 +8,7 @@ import pytest
 import xlsxwriter
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from byconsent.core.models import PostcodeArea, Role, TaskProgress
@@ -167,7 +167,7 @@ tables = st.integers(min_value=1, max_value=5).flatmap(
                             st.lists(st.lists(cell_text, min_size=width, max_size=width), max_size=8)))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables)
 def test_xlsx_round_trip(table):
     headers, rows = table
@@ -190,7 +190,7 @@ csv_tables = st.integers(min_value=2, max_value=5).flatmap(
                             st.lists(st.lists(cell_text, min_size=width, max_size=width), max_size=8)))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(csv_tables, st.sampled_from([",", ";", "\t"]))
 def test_csv_round_trip_with_any_common_delimiter(table, delimiter):
     """Column names hold no delimiter (a one-column file, or names with commas in a semicolon file, are
