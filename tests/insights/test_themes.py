@@ -114,3 +114,29 @@ def test_auto_coding_suggests_codes_for_uncoded_contributions_only(analyst, codi
     assert not suggested.filter(contribution__in=contributions[:24]).exists()
     assert all(s.status == CodeSuggestion.Status.PENDING for s in suggested)
     assert any(row["trained"] for row in run.code_report)
+
+
+def test_a_failed_run_is_marked_failed_and_can_be_retried(analyst, coding_set, django_capture_on_commit_callbacks,
+                                                          monkeypatch):
+    from byconsent.core import tasks as core_tasks
+    from byconsent.insights import services as insight_services
+
+    with django_capture_on_commit_callbacks(execute=False):
+        run = services.start_theme_run(analyst, coding_set, n_themes=3)
+
+    def broken(name, seed=0):
+        raise RuntimeError("model files missing")
+
+    monkeypatch.setattr(insight_services, "make_embedder", broken)
+    with pytest.raises(RuntimeError):
+        theme_discovery_task.call(run.task_id)
+    run.refresh_from_db()
+    assert run.status == ThemeRun.Status.FAILED and "model files missing" in run.error
+    progress = TaskProgress.objects.get(pk=run.task_id)
+    assert progress.status == TaskProgress.Status.FAILED
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=False):
+        core_tasks.retry(progress)
+    theme_discovery_task.call(run.task_id)
+    run.refresh_from_db()
+    assert run.status == ThemeRun.Status.REVIEW and run.themes.count() == 3 and run.error == ""

@@ -262,6 +262,7 @@ def execute_theme_run(run: ThemeRun, report: Report = _no_report) -> dict[str, A
         run.blank_ids = [ids[row] for row in result.blank_rows]
         run.unassigned_ids = [ids[row] for row in result.unassigned_rows]
         run.status = ThemeRun.Status.REVIEW
+        run.error = ""
         run.save()
         audit.record("system", "insights.theme_run_finished", run,
                      after={"themes": len(result.themes), "model_version": run.model_version})
