@@ -55,7 +55,10 @@ def test_under_wsgi_a_stream_ends_so_it_cannot_hold_a_thread(client, monkeypatch
 
     monkeypatch.setattr(live, "WSGI_STREAM_SECONDS", 0.3)
     publish_event("public-wsgi", "message", {"text": "hello"})
-    response = client.get("/live/public-wsgi/")
+
+    def request_and_read() -> str:
+        return b"".join(client.get("/live/public-wsgi/")).decode()
+
     with ThreadPoolExecutor(max_workers=1) as pool:  # a thread of its own, as a WSGI server would use
-        body = pool.submit(lambda: b"".join(response)).result(timeout=30).decode()  # returns: the stream ended
+        body = pool.submit(request_and_read).result(timeout=30)  # it returns: the stream ended by itself
     assert '"hello"' in body

@@ -36,7 +36,10 @@ def test_languages_are_named_in_their_own_language_and_the_current_one_is_marked
 
 @pytest.fixture
 def restore_navigation() -> Iterator[None]:
+    """Only Home plus what the test registers: feature apps' own links are set aside for the test."""
     saved = dict(navigation._public_links)
+    navigation._public_links.clear()
+    navigation._public_links[navigation.HOME_URL_NAME] = saved[navigation.HOME_URL_NAME]
     yield
     navigation._public_links.clear()
     navigation._public_links.update(saved)
