@@ -400,8 +400,12 @@ def create_response(version: QuestionnaireVersion, *, submission_token: str, ans
             if demographics:
                 DemographicAnswers.objects.create(response=response, data=demographics)  # type: ignore[misc]
             _record_text_answers(response, version, answers, recorded_by)
-            audit.record(recorded_by or actor, "survey.response_recorded", questionnaire,
-                         after={"reference": response.reference, "channel": channel, "version": version.number})
+            # The audit entry carries an exact time, so for a member of the public's own (anonymous) response it
+            # must not name the response: only staff-entered responses are identified in the trail.
+            after = {"channel": channel, "version": version.number}
+            if recorded_by is not None:
+                after["reference"] = response.reference
+            audit.record(recorded_by or actor, "survey.response_recorded", questionnaire, after=after)
     except IntegrityError:
         return Response.objects.get(submission_token=submission_token)
     return response
