@@ -50,6 +50,17 @@ def test_staff_set_up_a_panel_and_draw_invitations(live_server, page, area_tree,
     check_page(page, "panels-quotas-feasibility")
     assert "No panel can meet every quota with this pool" in page.content()
 
+    page.goto(live_server.url + reverse("panels:staff_census", args=[panel.pk]))
+    census_file = tmp_path / "census.csv"
+    census_file.write_text('"geography code","Sex: Female; measures: Value","Sex: Male; measures: Value"\n'
+                           '"E01000001",60,40\n')
+    page.set_input_files("#id_bulk-file", str(census_file))
+    page.fill("#id_bulk-areas", "E09999999")
+    page.click("button:has-text('Import and build quotas')")
+    check_page(page, "panels-census-bulk-errors")
+    page.goto(live_server.url + reverse("panels:staff_edit", args=[panel.pk]))
+    check_page(page, "panels-edit")
+
     page.goto(live_server.url + reverse("panels:staff_round_new", args=[panel.pk]))
     check_page(page, "panels-round-new")
     csv_file = tmp_path / "addresses.csv"

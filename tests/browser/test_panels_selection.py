@@ -106,6 +106,11 @@ def test_select_replace_and_run_the_panel(live_server, page, pooled_panel):
     page.check("#id_publish")
     page.click("button:has-text('Save')")
 
+    page.goto(live_server.url + reverse("panels:staff_detail", args=[panel.pk]))
+    page.click("button:has-text('Email members and reserves')")
+    check_page(page, "panels-detail-confirmations-sent")
+    page.click("text=Letters for members and reserves without an email address")
+    check_page(page, "panels-confirmation-letters")
     page.goto(live_server.url + reverse("panels:staff_status", args=[panel.pk]))
     check_page(page, "panels-status")
     page.goto(live_server.url + reverse("panels:public_detail", args=[panel.slug]))

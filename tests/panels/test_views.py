@@ -211,14 +211,14 @@ def test_census_bulk_file_becomes_shares_and_quotas(panel, officer, client_for):
            '"2021","C","E01000003",100,90,10\n')
     upload = SimpleUploadedFile("census.csv", ons.encode())
     response = client_for(officer).post(reverse("panels:staff_census_bulk", args=[panel.pk]),
-                                        {"file": upload, "areas": "E01000001, E01000002"})
+                                        {"bulk-file": upload, "bulk-areas": "E01000001, E01000002"})
     assert response.status_code == 302
     shares = {s.value: s.share for s in panel.census_shares.all()}
     assert shares == {"Female": 0.5, "Male": 0.5}
     assert {q.category for q in panel.quotas.all()} == {"Sex"}
     upload = SimpleUploadedFile("census.csv", ons.encode())
     page = client_for(officer).post(reverse("panels:staff_census_bulk", args=[panel.pk]),
-                                    {"file": upload, "areas": "E09999999"}).content.decode()
+                                    {"bulk-file": upload, "bulk-areas": "E09999999"}).content.decode()
     assert "E09999999" in page and "There is a problem" in page
 
 

@@ -217,7 +217,7 @@ def staff_census(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Census shares saved and quotas rebuilt from them."))
             return redirect("panels:staff_quotas", pk=panel.pk)
     return render(request, "panels/staff_census.html", {"form": form, "panel": panel,
-                                                         "bulk_form": CensusBulkForm()})
+                                                         "bulk_form": CensusBulkForm(prefix="bulk")})
 
 
 @require_POST
@@ -225,7 +225,7 @@ def staff_census(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_census_bulk(request: HttpRequest, pk: int) -> HttpResponse:
     """Read an ONS / Scotland's Census bulk file, sum the chosen areas and turn the counts into shares."""
     panel = _panel(request, pk)
-    form = CensusBulkForm(request.POST, request.FILES)
+    form = CensusBulkForm(request.POST, request.FILES, prefix="bulk")
     if form.is_valid():
         codes = [code.strip() for code in form.cleaned_data["areas"].split(",") if code.strip()]
         with tempfile.TemporaryDirectory() as folder:
