@@ -111,10 +111,19 @@ def _dual_lp(problem: CompiledProblem, panels: list[IntArray], fixed: FloatArray
     lp.col_lower_ = np.zeros(n + 1)
     lp.col_upper_ = np.append(np.where(allowed, highspy.kHighsInf, 0.0), highspy.kHighsInf)
     free_people = np.flatnonzero(~is_fixed & allowed)
-    lengths = [len(p) + 1 for p in panels] + [len(free_people)]
-    starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
-    index = np.concatenate([np.append(p, n) for p in panels] + [free_people]).astype(np.int32)
-    value = np.concatenate([np.append(np.ones(len(p)), -1.0) for p in panels] + [np.ones(len(free_people))])
+    sizes = np.array([len(p) for p in panels], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes + 1), [int(np.sum(sizes + 1)) + len(free_people)]])
+    # each panel row: its members with coefficient 1, then z with coefficient -1
+    index = np.full(int(np.sum(sizes + 1)), n, dtype=np.int64)
+    value = np.full(len(index), -1.0)
+    member_slots = np.ones(len(index), dtype=np.bool_)
+    member_slots[starts[1:m + 1] - 1] = False
+    if m:
+        index[member_slots] = np.concatenate(panels)
+    value[member_slots] = 1.0
+    index = np.concatenate([index, free_people]).astype(np.int32)
+    value = np.concatenate([value, np.ones(len(free_people))])
+    starts = starts.astype(np.int32)
     lp.row_lower_ = np.append(np.full(m, -highspy.kHighsInf), 1.0)
     lp.row_upper_ = np.append(np.zeros(m), 1.0)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise

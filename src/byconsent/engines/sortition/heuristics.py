@@ -59,9 +59,13 @@ def greedy_panel(problem: CompiledProblem, order: IntArray) -> IntArray | None:
 def covering_panels(
     problem: CompiledProblem, allowed: IntArray, rng: np.random.Generator, rounds: int, attempts: int = 20
 ) -> list[IntArray]:
-    """Panels built greedily, least-covered people first, until everyone allowed is covered `rounds` times."""
+    """Dealt passes, then greedy panels (least-covered people first) until everyone is covered `rounds` times."""
     coverage = np.zeros(problem.size, dtype=np.int64)
     panels: list[IntArray] = []
+    for _ in range(rounds):
+        for dealt in dealt_panels(problem, allowed, rng):
+            coverage[dealt] += 1
+            panels.append(dealt)
     failures = 0
     target = rounds * max(1, -(-len(allowed) // problem.panel_size))
     _, types = np.unique(problem.quota_of[allowed], axis=0, return_inverse=True)
@@ -78,6 +82,28 @@ def covering_panels(
         coverage[panel] += 1
         panels.append(panel)
     return panels
+
+
+def dealt_panels(problem: CompiledProblem, allowed: IntArray, rng: np.random.Generator) -> list[IntArray]:
+    """One pass that deals the pool into disjoint panels like cards; only the valid panels are returned.
+
+    People are lined up grouped by their quota values (category by category, values in random order, people in
+    random order) and dealt round-robin into floor(n/k) panels of exactly k. Each panel then holds every value
+    of the first category in exact proportion (give or take one) and the others nearly so, so on pools that can be
+    split evenly most dealt panels are valid and together give everyone the same chance.
+    """
+    k = problem.panel_size
+    count = len(allowed) // k
+    if count == 0:
+        return []
+    value_rank = rng.permutation(len(problem.labels))  # random order of values within each category
+    columns = [value_rank[problem.quota_of[allowed, c]] for c in range(problem.quota_of.shape[1])]
+    tiebreak = rng.random(len(allowed))
+    lined_up = allowed[np.lexsort((tiebreak, *reversed(columns)))]
+    kept = lined_up[rng.permutation(len(lined_up))[: count * k]]  # who sits this pass out is random
+    kept = lined_up[np.isin(lined_up, kept)]  # back in line order
+    panels = [np.sort(kept[seat::count]) for seat in range(count)]
+    return [panel for panel in panels if is_valid_panel(problem, panel)]
 
 
 def _interleaved_keys(types: IntArray, type_sizes: IntArray, rng: np.random.Generator) -> FloatArray:
