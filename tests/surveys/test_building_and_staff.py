@@ -246,3 +246,23 @@ def test_privacy_export_erase_and_retention(make_user: Any, officer: Any, survey
     Draft.objects.filter(pk=old.pk).update(updated_on=timezone.localdate() - timedelta(days=100))
     assert _expire_drafts(timezone.now() - timedelta(days=90)) == 1
     assert Draft.objects.filter(pk=draft.pk).exists()
+
+
+def test_page_logic_number_limits_and_ordering_from_the_builder(officer: Any, client_for: Any, survey: Any) -> None:
+    client = client_for(officer)
+    page = survey.current_version.pages.get(title="More")
+    client.post(reverse("surveys:staff_page_edit", args=[survey.pk, page.pk]),
+                {"title": "More", "show_if_question": "safe", "show_if_value": "agree"})
+    page.refresh_from_db()
+    assert page.show_if == [{"question": "safe", "op": "equals", "value": "agree"}]
+    first = survey.current_version.pages.get(title="Your views")
+    client.post(reverse("surveys:staff_question_add", args=[survey.pk, first.pk]),
+                {"text": "How many?", "key": "how_many", "type": "number", "minimum": "1", "maximum": "9.5"})
+    assert first.questions.get(key="how_many").settings == {"min": 1, "max": 9.5}
+    keys = list(first.questions.order_by("position").values_list("key", flat=True))
+    question = first.questions.get(key="how_many")
+    client.post(reverse("surveys:staff_move_question", args=[survey.pk, question.pk]), {"direction": "up"})
+    assert list(first.questions.order_by("position").values_list("key", flat=True)) == \
+        keys[:-2] + ["how_many", keys[-2]]
+    page_detail = client.get(reverse("surveys:staff_detail", args=[survey.pk]))
+    assert b"shown if" in page_detail.content

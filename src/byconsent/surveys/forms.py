@@ -322,6 +322,17 @@ class QuestionnaireForm(forms.Form):
 class PageEditForm(forms.Form):
     title = forms.CharField(label=_("Page title"), max_length=200, error_messages={"required": _("Enter a title")})
     introduction = forms.CharField(label=_("Introduction"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    show_if_question = forms.CharField(label=_("Show this page only if the answer to (short name)"), required=False,
+                                       max_length=60, help_text=_("Leave blank to always show the page"))
+    show_if_value = forms.CharField(label=_("is"), required=False, max_length=200,
+                                    help_text=_("Leave blank for “has been answered”"))
+
+    def show_if(self) -> list[dict[str, Any]]:
+        question = (self.cleaned_data.get("show_if_question") or "").strip()
+        if not question:
+            return []
+        value = (self.cleaned_data.get("show_if_value") or "").strip()
+        return [{"question": question, "op": "equals" if value else "answered", "value": value}]
 
 
 class QuestionEditForm(forms.Form):
@@ -342,6 +353,10 @@ class QuestionEditForm(forms.Form):
     allow_other = forms.BooleanField(label=_("Add “Other, please specify”"), required=False)
     max_length = forms.IntegerField(label=_("Most characters allowed"), required=False, min_value=1,
                                     max_value=20000)
+    minimum = forms.DecimalField(label=_("Smallest number allowed"), required=False,
+                                 help_text=_("Number questions only"))
+    maximum = forms.DecimalField(label=_("Largest number allowed"), required=False,
+                                 help_text=_("Number questions only"))
     show_if_question = forms.CharField(label=_("Show only if the answer to (short name)"), required=False,
                                        max_length=60)
     show_if_value = forms.CharField(label=_("is"), required=False, max_length=200)

@@ -140,16 +140,39 @@ def add_page(actor: Any, questionnaire: Questionnaire, *, title: str, introducti
     return page
 
 
-def update_page(actor: Any, page: Page, *, title: str, introduction: str = "") -> Page:
+def update_page(actor: Any, page: Page, *, title: str, introduction: str = "",
+                show_if: list[dict[str, Any]] | None = None) -> Page:
     copy = editable_version(actor, page.version.questionnaire)
     page = copy.pages.get(page.pk, page)
     with transaction.atomic():
-        before = {"title": page.title, "introduction": page.introduction}
+        before = {"title": page.title, "introduction": page.introduction, "show_if": page.show_if}
         page.title, page.introduction = title, introduction
-        page.save(update_fields=["title", "introduction"])
+        if show_if is not None:
+            page.show_if = show_if
+        page.save(update_fields=["title", "introduction", "show_if"])
         audit.record(actor, "questionnaire.page_updated", page.version.questionnaire, before=before,
-                     after={"title": title, "introduction": introduction})
+                     after={"title": title, "introduction": introduction, "show_if": page.show_if})
     return page
+
+
+def move_question(actor: Any, question: Question, direction: int) -> Question:
+    """Swap a question with its neighbour on the page (direction -1 = up, +1 = down)."""
+    copy = editable_version(actor, question.page.version.questionnaire)
+    question = copy.questions.get(question.pk, question)
+    siblings = list(question.page.questions.order_by("position", "id"))
+    index = next(i for i, q in enumerate(siblings) if q.pk == question.pk)
+    other = index + (1 if direction > 0 else -1)
+    if not 0 <= other < len(siblings):
+        return question
+    siblings[index], siblings[other] = siblings[other], siblings[index]
+    with transaction.atomic():
+        for position, sibling in enumerate(siblings, start=1):
+            if sibling.position != position:
+                sibling.position = position
+                sibling.save(update_fields=["position"])
+        audit.record(actor, "questionnaire.question_moved", copy.version.questionnaire,
+                     after={"key": question.key, "order": [q.key for q in siblings]})
+    return question
 
 
 def _check_question(version: QuestionnaireVersion, key: str, exclude: int | None = None) -> None:

@@ -26,6 +26,8 @@ urlpatterns = [
          name="staff_question_add"),
     path("staff/surveys/<int:pk>/questions/<int:question_id>/", views.staff_question_form,
          name="staff_question_edit"),
+    path("staff/surveys/<int:pk>/questions/<int:question_id>/move/", views.staff_move_question,
+         name="staff_move_question"),
     path("staff/surveys/<int:pk>/enter/", views.staff_entry, name="staff_entry"),
     path("staff/surveys/<int:pk>/responses/", views.staff_responses, name="staff_responses"),
     path("staff/surveys/<int:pk>/responses/<int:response_id>/original/", views.staff_original,

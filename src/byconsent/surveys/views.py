@@ -311,13 +311,19 @@ def staff_add_demographics(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_page_form(request: HttpRequest, pk: int, page_id: int | None = None) -> HttpResponse:
     questionnaire = _staff_questionnaire(request, pk)
     existing = get_object_or_404(Page, pk=page_id, version__questionnaire=questionnaire) if page_id else None
-    initial = {"title": existing.title, "introduction": existing.introduction} if existing else None
+    initial = None
+    if existing is not None:
+        condition = existing.show_if[0] if existing.show_if else {}
+        initial = {"title": existing.title, "introduction": existing.introduction,
+                   "show_if_question": condition.get("question", ""), "show_if_value": condition.get("value", "")}
     form = PageEditForm(_post(request), initial=initial)
     if request.method == "POST" and form.is_valid():
+        fields = {"title": form.cleaned_data["title"], "introduction": form.cleaned_data["introduction"],
+                  "show_if": form.show_if()}
         if existing is None:
-            services.add_page(request.user, questionnaire, **form.cleaned_data)
+            services.add_page(request.user, questionnaire, **fields)
         else:
-            services.update_page(request.user, existing, **form.cleaned_data)
+            services.update_page(request.user, existing, **fields)
         messages.success(request, _("Page saved."))
         return redirect("surveys:staff_detail", pk=pk)
     return render(request, "surveys/staff/form.html", {
@@ -341,6 +347,10 @@ def _question_fields(data: dict[str, Any]) -> dict[str, Any]:
         settings["allow_other"] = True
     if data.get("max_length"):
         settings["max_length"] = data["max_length"]
+    for name, key in (("minimum", "min"), ("maximum", "max")):
+        if data.get(name) is not None:
+            number = data[name]
+            settings[key] = int(number) if number == number.to_integral_value() else float(number)
     if data.get("type") == QuestionType.GRID:
         settings["rows"] = _lines(data.get("rows", ""))
     show_if = []
@@ -360,7 +370,17 @@ def _question_initial(question: Question) -> dict[str, Any]:
             "rows": "\n".join(r["label"] for r in question.settings.get("rows", [])),
             "allow_other": bool(question.settings.get("allow_other")),
             "max_length": question.settings.get("max_length"),
+            "minimum": question.settings.get("min"), "maximum": question.settings.get("max"),
             "show_if_question": condition.get("question", ""), "show_if_value": condition.get("value", "")}
+
+
+@require_POST
+@staff_required(Action.MANAGE_ENGAGEMENT)
+def staff_move_question(request: HttpRequest, pk: int, question_id: int) -> HttpResponse:
+    questionnaire = _staff_questionnaire(request, pk)
+    question = get_object_or_404(Question, pk=question_id, page__version__questionnaire=questionnaire)
+    services.move_question(request.user, question, -1 if request.POST.get("direction") == "up" else 1)
+    return redirect("surveys:staff_detail", pk=pk)
 
 
 @staff_required(Action.MANAGE_ENGAGEMENT)
