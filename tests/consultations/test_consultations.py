@@ -144,6 +144,8 @@ def test_hub_search_and_listing(officer: Any, consultation: Consultation, client
                                                                                 "interest": "drugs"}).content
     bad = client.get(reverse("consultations:hub"), {"postcode": "nonsense"})
     assert b"Enter a real postcode" in bad.content
+    home = client.get("/", {"postcode": "NT1 1AA"})
+    assert b"Police plan 2026" in home.content  # on the public home page, near the postcode
     titles = [item.title for item in public_listings(area_tree["north_ward"])]
     assert "Police plan 2026" in titles
     assert "Police plan 2026" not in [item.title for item in selectors.public_listing(area_tree["south_ward"])]

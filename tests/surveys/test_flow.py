@@ -236,3 +236,31 @@ def test_autosave_keeps_valid_answers_without_moving_on(client: Any, survey: Any
     assert client.get(url).status_code == 405
     page = client.get(page_url(draft, page_id))
     assert b"data-autosave-url" in page.content and b"Half-typed thoughts" in page.content
+
+
+def test_file_upload_question_in_the_public_flow(client: Any, officer: Any, area_tree: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from byconsent.surveys import services
+    from byconsent.surveys.models import UploadedFile
+
+    questionnaire = services.create_questionnaire(officer, title="Evidence", slug="evidence",
+                                                  area=area_tree["north_town"])
+    page = services.add_page(officer, questionnaire, title="Upload")
+    services.add_question(officer, page, key="photo", type="file", text="A photo of the problem",
+                          settings={"file_types": ["png", "jpeg"], "max_size_mb": 1})
+    services.set_open(officer, questionnaire, True)
+    draft = start(client, questionnaire)
+    url = page_url(draft, page.pk)
+    bad = client.post(url, {"photo": SimpleUploadedFile("photo.png", b"%PDF-1.4 not a png")})
+    assert b"The file must be a PNG, JPEG" in bad.content
+    good = client.post(url, {"photo": SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100)})
+    assert good.status_code == 302
+    draft.refresh_from_db()
+    stored = UploadedFile.objects.get()
+    assert draft.answers["photo"] == {"file": stored.pk, "name": "photo.png"} and stored.content_type == "png"
+    check = client.get(reverse("surveys:check", args=[draft.token]))
+    assert b"photo.png" in check.content
+    client.post(reverse("surveys:check", args=[draft.token]), {})
+    stored.refresh_from_db()
+    assert stored.response == Response.objects.get() and stored.draft is None
