@@ -257,7 +257,7 @@ def execute_theme_run(run: ThemeRun, report: Report = _no_report) -> dict[str, A
                 contribution_ids=members)
         run.embedder_backend = result.embedder.backend
         run.model_version = result.embedder.model_version
-        run.method = result.method
+        run.method = f"{result.method} (byconsent {_package_version()})"[:300]
         run.score_by_k = {str(k): round(v, 6) for k, v in result.score_by_k.items()}
         run.blank_ids = [ids[row] for row in result.blank_rows]
         run.unassigned_ids = [ids[row] for row in result.unassigned_rows]
@@ -267,6 +267,15 @@ def execute_theme_run(run: ThemeRun, report: Report = _no_report) -> dict[str, A
         audit.record("system", "insights.theme_run_finished", run,
                      after={"themes": len(result.themes), "model_version": run.model_version})
     return {"themes": len(result.themes), "contributions": len(ids), "no clear theme": len(result.unassigned_rows)}
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("byconsent")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
+        return "source"
 
 
 def _reviewable(actor: Any, run: ThemeRun) -> None:
