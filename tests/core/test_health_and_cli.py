@@ -80,3 +80,16 @@ def test_engine_commands_are_dispatched_by_the_byconsent_command(tmp_path, capsy
             main([command, "--help"])
         assert exit_info.value.code == 0
         assert f"byconsent {command}" in capsys.readouterr().out
+
+
+def test_periodic_jobs_include_registered_app_jobs_and_survive_a_failing_one(db, monkeypatch):
+    from byconsent.core import periodic
+
+    calls = []
+    monkeypatch.setattr(periodic, "_app_jobs", {})
+    periodic.register_periodic("broken", lambda: 1 / 0)
+    periodic.register_periodic("fine", lambda: calls.append("ran") or "ok")
+    results = periodic.run_periodic_jobs()
+    assert results["broken"].startswith("failed: division by zero")
+    assert results["fine"] == "ok" and calls == ["ran"]
+    assert "retention" in results

@@ -9,7 +9,8 @@ class ActionsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from byconsent.actions import privacy, selectors
+        from byconsent.actions import periodic, privacy, selectors
+        from byconsent.core.periodic import register_periodic
         from byconsent.core.policy import Action
         from byconsent.core.registries import register_attention
         from byconsent.core.templatetags.core_tags import register_staff_page
@@ -19,3 +20,4 @@ class ActionsConfig(AppConfig):
         register_attention(selectors.attention)
         register_staff_page("actions:staff_home", _("You said, we did"), Action.MANAGE_ACTIONS)
         register_public_link("actions:public_index", _("You said, we did"), order=40)
+        register_periodic("you_said_we_did", periodic.run_periodic)

@@ -1,5 +1,5 @@
-"""Periodic work of the actions app. The worker's hourly job list (core.periodic.run_periodic_jobs) should call
-`run_periodic()`; until it does, schedule `byconsent manage you_said_we_did_periodic` (e.g. hourly from cron)."""
+"""Periodic work of the actions app: registered with core.periodic, so the worker runs it hourly; staff can also
+send waiting feedback at once, and `byconsent manage you_said_we_did_periodic` runs it by hand."""
 
 from __future__ import annotations
 
