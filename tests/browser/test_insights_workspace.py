@@ -148,6 +148,13 @@ def test_theme_review_and_every_workspace_page(browser_context_factory: Any, liv
     targets = services.save_targets(analyst, name="Sex", area=workspace["set"].area, source="test",
                                     targets={"sex": {"Female": 0.5, "Male": 0.5}})
     weighting_run = services.run_weighting(analyst, source_key=f"upload:{upload.pk}", targets=targets)
+    from byconsent.insights.models import CrimeImport
+
+    crime_import = CrimeImport.objects.create(area=workspace["set"].area, file_name="2022-01-street.csv")
+    services.execute_crime_import(crime_import, (
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
+        "Last outcome category,Context\nabc,2022-01,X,X,-0.1,51.5,On or near A,S01000001,W,Burglary,,\n"
+        ",January,X,X,,,No Location,,,Anti-social behaviour,,\n"))
     book = workspace["codebook"]
     code = book.codes.first()
     pages = {
@@ -164,6 +171,7 @@ def test_theme_review_and_every_workspace_page(browser_context_factory: Any, liv
         "weighting": reverse("insights:weighting_list"),
         "weighting-report": reverse("insights:weighting_detail", args=[weighting_run.pk]),
         "crime": reverse("insights:crime") + f"?area={workspace['set'].area.pk}",
+        "crime-import": reverse("insights:crime_import_detail", args=[crime_import.pk]),
     }
     for name, path in pages.items():
         response = page.goto(base + path)

@@ -70,3 +70,19 @@ def test_importing_needs_the_analyse_role(make_user, area_tree):
     officer = make_user("engagement_officer", area_tree["force"])
     with pytest.raises(PermissionDenied):
         services.start_crime_import(officer, area=area_tree["force"], file_name="x.csv", csv_text="")
+
+
+def test_every_month_of_the_crime_data_is_listed_and_contributions_sit_beside_it(analyst, area_tree):
+    from byconsent.core.models import Contribution
+    from byconsent.insights.models import CrimeImport, CrimeRecord
+
+    crime_import = CrimeImport.objects.create(area=area_tree["force"])
+    for n, month in enumerate([date(2025, 11, 1), date(2026, 2, 1)]):
+        CrimeRecord.objects.create(crime_import=crime_import, fingerprint=str(n), month=month, crime_type="Robbery",
+                                   area=area_tree["north_ward"])
+    Contribution.objects.create(channel="comment", area=area_tree["north_ward"], text="x", created_on=date(2025, 12, 9))
+    Contribution.objects.create(channel="comment", area=area_tree["north_ward"], text="y", created_on=date(2024, 1, 1))
+    summary = selectors.crime_summary(analyst, area_tree["north"])
+    assert summary.months == [date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1)]
+    assert summary.contributions == {date(2025, 12, 1): 1}
+    assert summary.totals == {date(2025, 11, 1): 1, date(2025, 12, 1): 0, date(2026, 1, 1): 0, date(2026, 2, 1): 1}

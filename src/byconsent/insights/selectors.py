@@ -237,6 +237,20 @@ class CrimeSummary:
     top_codes: list[tuple[str, int]]
 
 
+MAX_MONTHS = 36
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _every_month(first: date, last: date) -> list[date]:
+    months = [first.replace(day=1)]
+    while months[-1] < last.replace(day=1):
+        months.append(_next_month(months[-1]))
+    return months
+
+
 def crime_summary(user: Any, area: Area) -> CrimeSummary:
     """Monthly street crime by type in an area (and beneath it), with the contributions made there each month
     and the codes most often applied to them."""
@@ -250,12 +264,14 @@ def crime_summary(user: Any, area: Area) -> CrimeSummary:
     contributions = scope(user, Action.VIEW_CONTRIBUTIONS,
                           Contribution.objects.filter(area__path__startswith=area.path))
     if months:
-        contributions = contributions.filter(created_on__gte=min(months))
+        # The months the crime data covers, every one of them (a gap is a month with none, not a missing month).
+        first, last = min(months), max(months)
+        contributions = contributions.filter(created_on__gte=first, created_on__lt=_next_month(last))
     per_month = {row["month"].date() if hasattr(row["month"], "date") else row["month"]: row["n"]
                  for row in contributions.annotate(month=TruncMonth("created_on")).values("month")
                  .annotate(n=Count("id")).order_by("month")}
     months.update(per_month)
-    ordered = sorted(months)
+    ordered = _every_month(min(months), max(months))[-MAX_MONTHS:] if months else []
     totals = {month: sum(by_month.get(month, 0) for by_month in counts.values()) for month in ordered}
     coded: dict[str, set[int]] = defaultdict(set)
     for record in CodingRecord.objects.filter(contribution__in=contributions).prefetch_related("codes"):
