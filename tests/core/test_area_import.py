@@ -82,3 +82,6 @@ def test_import_page_runs_a_task_that_reports_errors(area_tree, make_user, clien
     assert progress.outcome["errors"] == ["Line 2: parent NOPE is not a known area."]
     page = client_for(admin).get(reverse("core:task_detail", args=[progress.pk])).content.decode()
     assert "Line 2: parent NOPE is not a known area." in page
+    assert 'http-equiv="refresh"' not in page  # no automatic refresh (WCAG 2.2.1)
+    state = client_for(admin).get(reverse("core:task_detail", args=[progress.pk]), {"format": "json"}).json()
+    assert state == {"status": "done", "percent": 100, "message": "Finished"}

@@ -10,6 +10,8 @@ class ActionsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from byconsent.actions import periodic, privacy, selectors
+        from byconsent.actions.demo import load_demo
+        from byconsent.core.demo import register_demo_loader
         from byconsent.core.periodic import register_periodic
         from byconsent.core.policy import Action
         from byconsent.core.registries import register_attention
@@ -21,3 +23,4 @@ class ActionsConfig(AppConfig):
         register_staff_page("actions:staff_home", _("You said, we did"), Action.MANAGE_ACTIONS)
         register_public_link("actions:public_index", _("You said, we did"), order=40)
         register_periodic("you_said_we_did", periodic.run_periodic)
+        register_demo_loader("you_said_we_did", load_demo)

@@ -8,8 +8,10 @@ prints the current six-digit code.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -55,9 +57,17 @@ DEMO_CONTRIBUTIONS = [
 ]
 
 
-def load_demo() -> dict[str, int]:
+_app_demo_loaders: dict[str, Callable[[], dict[str, Any]]] = {}
+
+
+def register_demo_loader(name: str, loader: Callable[[], dict[str, Any]]) -> None:
+    """Feature apps add their demo records (called after the kernel's, in app order; each must be idempotent)."""
+    _app_demo_loaders[name] = loader
+
+
+def load_demo() -> dict[str, Any]:
     """Idempotent: loads only what is missing."""
-    counts = {"areas": 0, "postcodes": 0, "accounts": 0, "contributions": 0}
+    counts: dict[str, Any] = {"areas": 0, "postcodes": 0, "accounts": 0, "contributions": 0}
     if not Area.objects.exists():
         text = (FIXTURES / "police_scotland_areas.csv").read_text(encoding="utf-8")
         report = import_areas(None, text)
@@ -68,6 +78,8 @@ def load_demo() -> dict[str, int]:
         counts["postcodes"] = _load_postcodes()
         counts["accounts"] = sum(_ensure_account(account) for account in DEMO_ACCOUNTS)
         counts["contributions"] = _load_contributions()
+    for name, loader in _app_demo_loaders.items():
+        counts[name] = loader()
     return counts
 
 

@@ -72,7 +72,7 @@ class PostgresListener:
                     await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
                     async for _notice in conn.notifies():
                         await self._wake()
-            except Exception:
+            except Exception:  # a dropped connection must not end live updates for good
                 logger.exception("LISTEN connection failed; retrying")
                 await self._wake()
                 await asyncio.sleep(2)

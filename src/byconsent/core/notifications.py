@@ -70,7 +70,7 @@ def deliver(record_id: int) -> str:
     message = EmailMessage(record.subject, body, settings.DEFAULT_FROM_EMAIL, [record.recipient], headers=headers)
     try:
         message.send()
-    except Exception as error:
+    except Exception as error:  # recorded on the message; the task can be retried
         record.status = NotificationRecord.Status.FAILED
         record.error = str(error)[:2000]
         record.save(update_fields=["status", "error"])

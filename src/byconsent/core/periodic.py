@@ -16,7 +16,6 @@ from django.utils import timezone
 from byconsent.core import privacy
 from byconsent.core.models import RateLimitBucket, TaskProgress, WorkerHeartbeat
 
-
 logger = logging.getLogger(__name__)
 _app_jobs: dict[str, Callable[[], Any]] = {}
 
@@ -30,7 +29,7 @@ def run_periodic_jobs() -> dict[str, Any]:
     for name, job in _app_jobs.items():
         try:
             results[name] = job()
-        except Exception as error:  # noqa: BLE001  (one app's failure must not stop the others; it is logged)
+        except Exception as error:  # one app's failing job must not stop the others; it is logged
             logger.exception("Periodic job %s failed", name)
             results[name] = f"failed: {error}"
     return results

@@ -87,7 +87,7 @@ def _database_ok() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return True
-    except Exception:
+    except Exception:  # any failure means the database is not usable
         return False
 
 
@@ -268,6 +268,9 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         tasks.retry(progress)
         return redirect("core:task_detail", pk=pk)
+    if request.GET.get("format") == "json":  # polled by the page's script to update the progress bar in place
+        return JsonResponse({"status": progress.status, "percent": round(progress.fraction * 100),
+                             "message": progress.message})
     return render(request, "core/task_detail.html", {"progress": progress, "percent": round(progress.fraction * 100)})
 
 
