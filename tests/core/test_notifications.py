@@ -70,3 +70,9 @@ def test_signed_in_person_turns_messages_off_and_on(db, make_user, client_for):
     client.post("/account/messages/", {"topic": "*", "subscribed": "yes"})
     assert notifications.allows("me@example.test", "events")
     assert AuditEntry.objects.filter(action="notifications.preference_changed").count() == 3
+
+
+def test_stopping_all_messages_still_lets_a_person_get_their_own_sign_in_link(db):
+    notifications.set_subscription("system", "p@example.test", notifications.ALL_TOPICS, False)
+    assert not notifications.allows("p@example.test", "consultations")
+    assert notifications.allows("p@example.test", notifications.SERVICE_TOPIC)

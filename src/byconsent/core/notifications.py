@@ -17,11 +17,17 @@ from django.utils import timezone
 from byconsent.core.models import NotificationPreference, NotificationRecord
 
 ALL_TOPICS = "*"
+# Messages a person asked for themselves (a sign-in link, a receipt, confirming a request): "stop all messages"
+# must not lock them out of their own account or data.
+SERVICE_TOPIC = "service"
 
 
 def allows(email: str, topic: str) -> bool:
-    """A person hears about a topic unless they unsubscribed from it or from everything."""
+    """A person hears about a topic unless they unsubscribed from it or from everything (service messages
+    stop only when unsubscribed from the service topic itself)."""
     email = email.lower()
+    if topic == SERVICE_TOPIC:
+        return not NotificationPreference.objects.filter(email=email, topic=topic, subscribed=False).exists()
     return not NotificationPreference.objects.filter(
         email=email, topic__in=[topic, ALL_TOPICS], subscribed=False
     ).exists()

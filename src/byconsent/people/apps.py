@@ -10,10 +10,12 @@ class PeopleConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from byconsent.core.demo import register_demo_loader
         from byconsent.core.policy import Action
         from byconsent.core.registries import register_attention
         from byconsent.core.templatetags.core_tags import register_staff_page
         from byconsent.people import privacy, selectors
+        from byconsent.people.demo import load_people_demo
         from byconsent.people.purposes import ensure_default_purposes
         from byconsent.ui.navigation import register_public_link
 
@@ -26,3 +28,4 @@ class PeopleConfig(AppConfig):
         register_staff_page("people:erasure_list", _("Erasure requests"), Action.MANAGE_PRIVACY)
         register_public_link("people:portal_start", _("Your details"), order=90)
         register_attention(selectors.people_attention)
+        register_demo_loader("people", load_people_demo)
