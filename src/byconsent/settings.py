@@ -58,6 +58,11 @@ BYCONSENT_FORCE_NAME = os.environ.get("BYCONSENT_FORCE_NAME", "Police Scotland (
 BYCONSENT_SITE_URL = os.environ.get("BYCONSENT_SITE_URL", "http://localhost:8000").rstrip("/")
 BYCONSENT_DISCLOSURE_THRESHOLD = int(os.environ.get("BYCONSENT_DISCLOSURE_THRESHOLD", "10"))
 BYCONSENT_WORKER_STALE_SECONDS = int(os.environ.get("BYCONSENT_WORKER_STALE_SECONDS", "120"))
+# Shown on the accessibility statement, privacy notice and footer.
+BYCONSENT_CONTACT_EMAIL = os.environ.get("BYCONSENT_CONTACT_EMAIL", "")
+BYCONSENT_DPO_EMAIL = os.environ.get("BYCONSENT_DPO_EMAIL", "")
+BYCONSENT_ACCESSIBILITY_STATEMENT_DATE = os.environ.get("BYCONSENT_ACCESSIBILITY_STATEMENT_DATE", "")
+BYCONSENT_SOURCE_CODE_URL = os.environ.get("BYCONSENT_SOURCE_CODE_URL", "")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
