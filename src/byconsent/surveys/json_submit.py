@@ -108,5 +108,6 @@ def submit_json(request: HttpRequest, slug: str) -> JsonResponse:
         version, submission_token=token, answers={k: v for k, v in cleaned.items() if k not in demographic},
         demographics={k: v for k, v in cleaned.items() if k in demographic} or None,
         channel=Channel.ONLINE_SURVEY, area=form.area_found, publication=publication,
-        published_name=str(body.get("published_name") or "")[:200], check_existing=False)
+        published_name=str(body.get("published_name") or "")[:200], check_existing=False,
+        defer_text=True)
     return JsonResponse({"reference": response.reference}, status=201)

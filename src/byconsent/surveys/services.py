@@ -389,7 +389,7 @@ def submit(draft: Draft, *, publication: str = Publication.NO, published_name: s
             demographics=locked.demographics, channel=locked.channel,  # type: ignore[arg-type]
             area=locked.respondent_area,
             language=locked.language, respondent=locked.user if link_account else None,
-            publication=publication, published_name=published_name, actor="public")
+            publication=publication, published_name=published_name, actor="public", defer_text=True)
         locked.response = response
         locked.email = ""
         locked.save(update_fields=["response", "email"])
@@ -401,7 +401,7 @@ def create_response(version: QuestionnaireVersion, *, submission_token: str, ans
                     demographics: dict[str, Any] | None, channel: str, area: Area | None, language: str = "en-gb",
                     respondent: Any = None, publication: str = Publication.NO, published_name: str = "",
                     recorded_by: Any = None, original: Any = None, actor: Any = "public",
-                    submitted_on: Any = None, check_existing: bool = True) -> Response:
+                    submitted_on: Any = None, check_existing: bool = True, defer_text: bool = False) -> Response:
     """The one place a response is written, whatever the channel. Idempotent on `submission_token`."""
     if check_existing:
         existing = Response.objects.filter(submission_token=submission_token).first()
@@ -422,7 +422,16 @@ def create_response(version: QuestionnaireVersion, *, submission_token: str, ans
             response.save()
             if demographics:
                 DemographicAnswers.objects.create(response=response, data=demographics)  # type: ignore[misc]
-            _record_text_answers(response, version, answers, recorded_by)
+            if defer_text:
+                # Public submissions: the free-text answers become TextAnswers and Contributions in the worker,
+                # after this commits (about 40% of a submission's work). The respondent's own page still shows
+                # the safeguarding advice at once (safeguarding_concern reads the answers directly).
+                from byconsent.surveys.tasks import record_text_answers_task
+
+                response_id = response.pk
+                transaction.on_commit(lambda: record_text_answers_task.enqueue(response_id))
+            else:
+                _record_text_answers(response, version, answers, recorded_by)
             # The audit entry carries an exact time, so for a member of the public's own (anonymous) response it
             # must not name the response: only staff-entered responses are identified in the trail.
             after = {"channel": channel, "version": version.number}
@@ -434,10 +443,22 @@ def create_response(version: QuestionnaireVersion, *, submission_token: str, ans
     return response
 
 
+def record_text_answers(response_id: int) -> int:
+    """The deferred half of a public submission (the worker runs it). Safe to repeat: answers already recorded
+    are skipped."""
+    response = Response.objects.select_related("version__questionnaire", "respondent", "area").get(pk=response_id)
+    with transaction.atomic():
+        before = TextAnswer.objects.filter(response=response).count()
+        _record_text_answers(response, response.version, response.answers, None)
+        return TextAnswer.objects.filter(response=response).count() - before
+
+
 def _record_text_answers(response: Response, version: QuestionnaireVersion, answers: dict[str, Any],
                          recorded_by: Any) -> None:
     questions = [q for page in pages_of(version) for q in page.questions.all()
                  if q.type in FREE_TEXT_TYPES and not q.is_demographic]
+    done = set(TextAnswer.objects.filter(response=response).values_list("question_id", flat=True))
+    questions = [q for q in questions if q.pk not in done]
     channel = response.channel if response.channel != Channel.ONLINE_SURVEY else Channel.ONLINE_SURVEY
     for question in questions:
         text = answers.get(question.key)

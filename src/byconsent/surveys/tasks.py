@@ -32,6 +32,14 @@ def export_task(progress_id: int) -> dict[str, Any]:
 
 
 @task()
+def record_text_answers_task(response_id: int) -> int:
+    """Free-text answers of a public submission become TextAnswers and Contributions (idempotent)."""
+    from byconsent.surveys.services import record_text_answers
+
+    return record_text_answers(response_id)
+
+
+@task()
 def import_task(progress_id: int) -> dict[str, Any]:
     from byconsent.core.models import User
     from byconsent.surveys import importing
