@@ -120,6 +120,8 @@ def test_whole_flow_records_one_response_with_receipt(client: Any, survey: Any,
     assert DemographicAnswers.objects.get(response=response).data["ethnicity__other"] == "Kurdish"
     done = client.get(reverse("surveys:done", args=[draft.token]))
     assert response.reference.encode() in done.content
+    draft.refresh_from_db()
+    assert draft.answers == {} and draft.demographics is None  # no second copy once submitted
     client.post(reverse("surveys:done", args=[draft.token]), {"email": "me@example.test"})
     client.post(reverse("surveys:done", args=[draft.token]), {"email": "me@example.test"})
     assert NotificationRecord.objects.filter(topic="surveys.receipt").count() == 1

@@ -390,9 +390,12 @@ def submit(draft: Draft, *, publication: str = Publication.NO, published_name: s
             area=locked.respondent_area,
             language=locked.language, respondent=locked.user if link_account else None,
             publication=publication, published_name=published_name, actor="public", defer_text=True)
+        # The response now holds the answers: the draft keeps only the link to it (for the receipt page).
         locked.response = response
         locked.email = ""
-        locked.save(update_fields=["response", "email"])
+        locked.answers = {}
+        locked.demographics = None
+        locked.save(update_fields=["response", "email", "answers", "demographics"])
         UploadedFile.objects.filter(draft=locked).update(response=response, draft=None)
     return response
 
