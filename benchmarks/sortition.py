@@ -54,12 +54,30 @@ def instances(shared: Path) -> list[Instance]:
     fixtures = shared / "sortition" / "sortition-algorithms" / "tests" / "fixtures"
     data = shared / "sortition" / "citizensassemblies-replication" / "data"
     return [
-        Instance("sf_fixture_150_22", fixtures / "features.csv", fixtures / "candidates.csv", 22,
-                 ("primary_address1", "primary_zip"), 1 / 11),
-        Instance("example_small_20", data / "example_small_20" / "categories.csv",
-                 data / "example_small_20" / "respondents.csv", 20, (), 0.1),
-        Instance("example_large_200", data / "example_large_200" / "categories.csv",
-                 data / "example_large_200" / "respondents.csv", 200, (), 0.1),
+        Instance(
+            "sf_fixture_150_22",
+            fixtures / "features.csv",
+            fixtures / "candidates.csv",
+            22,
+            ("primary_address1", "primary_zip"),
+            1 / 11,
+        ),
+        Instance(
+            "example_small_20",
+            data / "example_small_20" / "categories.csv",
+            data / "example_small_20" / "respondents.csv",
+            20,
+            (),
+            0.1,
+        ),
+        Instance(
+            "example_large_200",
+            data / "example_large_200" / "categories.csv",
+            data / "example_large_200" / "respondents.csv",
+            200,
+            (),
+            0.1,
+        ),
     ]
 
 
@@ -86,21 +104,28 @@ settings = Settings(id_column=id_column, columns_to_keep=[], check_same_address=
 data = SelectionData(CSVStringDataSource(features, people))
 feature_collection, _ = data.load_features(size)
 pool, _ = data.load_people(settings, feature_collection)
-started = time.perf_counter()
+started, cpu_started = time.perf_counter(), time.process_time()
 committees, probabilities, _ = find_distribution_maximin(feature_collection, pool, size, address, "highspy")
-seconds = time.perf_counter() - started
+seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
 marginal = {person: 0.0 for person in pool}
 for committee, probability in zip(committees, probabilities):
     for person in committee:
         marginal[person] += probability
-print(json.dumps({"seconds": seconds, "min_probability": min(marginal.values()),
+print(json.dumps({"seconds": seconds, "cpu": cpu, "min_probability": min(marginal.values()),
                   "version": version("sortition-algorithms"), "highspy": version("highspy")}))
 """
 
 
 def run_peer(python: str, instance: Instance, timeout: float) -> dict[str, object]:
-    arguments = [python, "-c", PEER_CODE, str(instance.categories), str(instance.respondents), str(instance.size),
-                 ",".join(instance.households)]
+    arguments = [
+        python,
+        "-c",
+        PEER_CODE,
+        str(instance.categories),
+        str(instance.respondents),
+        str(instance.size),
+        ",".join(instance.households),
+    ]
     started = time.perf_counter()
     try:
         completed = subprocess.run(arguments, capture_output=True, text=True, timeout=timeout, check=False)
@@ -115,13 +140,17 @@ def run_peer(python: str, instance: Instance, timeout: float) -> dict[str, objec
 
 
 def run_ours(instance: Instance, algorithm: str) -> dict[str, float | str]:
-    _, quotas, pool = read_problem_files(instance.categories, instance.respondents,
-                                         household_columns=list(instance.households))
+    _, quotas, pool = read_problem_files(
+        instance.categories, instance.respondents, household_columns=list(instance.households)
+    )
+    cpu_started = time.process_time()
     result = select_panel(pool, quotas, instance.size, algorithm, seed="benchmark", lottery_size=1000)
+    cpu = time.process_time() - cpu_started
     issues = validate_result(SelectionProblem(pool, quotas, instance.size), result)
     lottery = result.lottery
     return {
         "seconds": result.seconds,
+        "cpu": cpu,
         "solve_seconds": result.timings["solve"],
         "min_probability": result.min_probability,
         "gap": result.gap,
@@ -135,8 +164,9 @@ def run_ours(instance: Instance, algorithm: str) -> dict[str, float | str]:
 
 def legacy_minimum(instance: Instance, draws: int) -> tuple[float, float, float, float]:
     """(99% Jeffreys upper bound on LEGACY's minimum probability, the point estimate, first-set minimum, seconds)."""
-    _, quotas, pool = read_problem_files(instance.categories, instance.respondents,
-                                         household_columns=list(instance.households))
+    _, quotas, pool = read_problem_files(
+        instance.categories, instance.respondents, household_columns=list(instance.households)
+    )
     compiled = compile_problem(SelectionProblem(pool, quotas, instance.size))
     started = time.perf_counter()
     first = np.zeros(compiled.size)
@@ -161,8 +191,9 @@ def peer_interpreter(requested: str | None) -> str | None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shared-dir", type=Path, default=Path(os.environ.get("BYCONSENT_SHARED_DIR",
-                                                                               REPO.parent / "shared")))
+    parser.add_argument(
+        "--shared-dir", type=Path, default=Path(os.environ.get("BYCONSENT_SHARED_DIR", REPO.parent / "shared"))
+    )
     parser.add_argument("--draws", type=int, default=10_000, help="legacy draws per set (paper: 10,000)")
     parser.add_argument("--peer-timeout", type=float, default=240.0, help="seconds before the peer is stopped")
     parser.add_argument("--peer-python", default=None, help="interpreter with sortition-algorithms installed")
@@ -190,31 +221,42 @@ def report_instance(instance: Instance, peer: str | None, args: argparse.Namespa
     for algorithm in ("leximin", "maximin"):
         figures = ours[algorithm] = run_ours(instance, algorithm)
         error = abs(float(figures["min_probability"]) - instance.optimum)
-        print(f"ours {algorithm:8s} {figures['seconds']:8.2f} s   min {figures['min_probability']:.6f} "
-              f"(|error| {error:.1e}{' OK' if error <= 1e-4 else ' MISSED'})   gap {figures['gap']:.1e}   "
-              f"{int(float(figures['panels']))} panels, {int(float(figures['rounds']))} rounds, "
-              f"{int(float(figures['stages']))} stages   lottery deviation {figures['lottery_deviation']:.4f}   "
-              f"{figures['valid']}")
+        print(
+            f"ours {algorithm:8s} {figures['seconds']:8.2f} s wall {figures['cpu']:7.2f} s CPU   "
+            f"min {figures['min_probability']:.6f} "
+            f"(|error| {error:.1e}{' OK' if error <= 1e-4 else ' MISSED'})   gap {figures['gap']:.1e}   "
+            f"{int(float(figures['panels']))} panels, {int(float(figures['rounds']))} rounds, "
+            f"{int(float(figures['stages']))} stages   lottery deviation {figures['lottery_deviation']:.4f}   "
+            f"{figures['valid']}"
+        )
     if peer is not None:
         outcome = run_peer(peer, instance, args.peer_timeout)
         fastest = min(float(ours["maximin"]["seconds"]), float(ours["leximin"]["seconds"]))
         if outcome["status"] == "ok":
-            seconds = float(str(outcome["seconds"]))
-            print(f"peer maximin    {seconds:8.2f} s   min {float(str(outcome['min_probability'])):.6f}   "
-                  f"(sortition-algorithms {outcome['version']}, highspy {outcome['highspy']})")
-            print(f"ratio peer maximin / ours maximin: {seconds / float(ours['maximin']['seconds']):.1f}x;  "
-                  f"peer maximin / ours leximin: {seconds / float(ours['leximin']['seconds']):.1f}x")
+            seconds, cpu = float(str(outcome["seconds"])), float(str(outcome["cpu"]))
+            print(
+                f"peer maximin     {seconds:8.2f} s wall {cpu:7.2f} s CPU   "
+                f"min {float(str(outcome['min_probability'])):.6f}   "
+                f"(sortition-algorithms {outcome['version']}, highspy {outcome['highspy']})"
+            )
+            for name in ("maximin", "leximin"):
+                print(
+                    f"ratio peer maximin / ours {name}: {seconds / float(ours[name]['seconds']):.1f}x wall, "
+                    f"{cpu / max(float(ours[name]['cpu']), 1e-3):.1f}x CPU"
+                )
         elif outcome["status"] == "timeout":
-            print(f"peer maximin    > {args.peer_timeout:.0f} s, not finished (stopped)")
+            print(f"peer maximin     > {args.peer_timeout:.0f} s wall, not finished (stopped)")
             print(f"ratio peer maximin / ours: > {args.peer_timeout / fastest:.0f}x")
         else:
             print(f"peer maximin    failed: {outcome.get('message')}")
     if not args.skip_legacy:
         upper, estimate, first_min, seconds = legacy_minimum(instance, args.draws)
-        print(f"legacy minimum probability <= {upper:.4%} (99% Jeffreys upper bound; estimate {estimate:.4%}, "
-              f"lowest share in the first set {first_min:.4%}, "
-              f"{args.draws:,} + {args.draws:,} draws, {seconds:.0f} s)   vs ours leximin "
-              f"{float(ours['leximin']['min_probability']):.4%}")
+        print(
+            f"legacy minimum probability <= {upper:.4%} (99% Jeffreys upper bound; estimate {estimate:.4%}, "
+            f"lowest share in the first set {first_min:.4%}, "
+            f"{args.draws:,} + {args.draws:,} draws, {seconds:.0f} s)   vs ours leximin "
+            f"{float(ours['leximin']['min_probability']):.4%}"
+        )
 
 
 if __name__ == "__main__":

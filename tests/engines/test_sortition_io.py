@@ -16,19 +16,29 @@ def write(path: Path, text: str) -> Path:
 
 
 def replication_files(tmp_path: Path, respondents: str | None = None) -> tuple[Path, Path]:
-    categories = write(tmp_path / "categories.csv",
-                       "category,feature,min,max\ngender,female,1,2\ngender,male,1,2\nage,young,0,2\nage,old,0,2\n")
-    people = write(tmp_path / "respondents.csv",
-                   respondents or "gender,age\nfemale,young\nmale,old\nfemale,old\nmale,young\n")
+    categories = write(
+        tmp_path / "categories.csv",
+        "category,feature,min,max\ngender,female,1,2\ngender,male,1,2\nage,young,0,2\nage,old,0,2\n",
+    )
+    people = write(
+        tmp_path / "respondents.csv", respondents or "gender,age\nfemale,young\nmale,old\nfemale,old\nmale,young\n"
+    )
     return categories, people
 
 
 def sf_files(tmp_path: Path, people: str | None = None, features: str | None = None) -> tuple[Path, Path]:
-    feature_file = write(tmp_path / "features.csv", features or (
-        "feature,value,min,max,min_flex,max_flex\nGender,Female,1,2,0,3\nGender,Male,1,2,0,3\n"))
-    people_file = write(tmp_path / "candidates.csv", people or (
-        "nationbuilder_id,first_name,Gender,primary_address1,primary_zip\n"
-        "p1,Ann,Female,1 High St,AB1\np2,Bob,Male,1 High St,AB1\np3,Cat,Female,2 Low Rd,AB2\np4,Dan,Male,,\n"))
+    feature_file = write(
+        tmp_path / "features.csv",
+        features or ("feature,value,min,max,min_flex,max_flex\nGender,Female,1,2,0,3\nGender,Male,1,2,0,3\n"),
+    )
+    people_file = write(
+        tmp_path / "candidates.csv",
+        people
+        or (
+            "nationbuilder_id,first_name,Gender,primary_address1,primary_zip\n"
+            "p1,Ann,Female,1 High St,AB1\np2,Bob,Male,1 High St,AB1\np3,Cat,Female,2 Low Rd,AB2\np4,Dan,Male,,\n"
+        ),
+    )
     return feature_file, people_file
 
 
@@ -43,7 +53,8 @@ def test_replication_format_uses_zero_based_row_numbers_as_ids(tmp_path: Path) -
 
 def test_sortition_foundation_format_with_flex_and_households(tmp_path: Path) -> None:
     file_format, quotas, pool = read_problem_files(
-        *sf_files(tmp_path), household_columns=["primary_address1", "primary_zip"])
+        *sf_files(tmp_path), household_columns=["primary_address1", "primary_zip"]
+    )
     assert file_format == SORTITION_FOUNDATION
     assert (quotas[0].min_flex, quotas[0].max_flex) == (0, 3)
     assert [r.id for r in pool] == ["p1", "p2", "p3", "p4"]

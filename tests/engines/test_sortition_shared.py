@@ -19,8 +19,9 @@ def test_example_small_20_leximin_gives_everyone_ten_percent() -> None:
 
 def test_sortition_foundation_fixture_maximin_is_one_eleventh() -> None:
     folder = shared_path("sortition", "sortition-algorithms", "tests", "fixtures")
-    _, quotas, pool = read_problem_files(folder / "features.csv", folder / "candidates.csv",
-                                         household_columns=["primary_address1", "primary_zip"])
+    _, quotas, pool = read_problem_files(
+        folder / "features.csv", folder / "candidates.csv", household_columns=["primary_address1", "primary_zip"]
+    )
     result = select_panel(pool, quotas, 22, "maximin", seed="shared", lottery_size=1000)
     assert validate_result(SelectionProblem(pool, quotas, 22), result) == []
     assert result.min_probability == pytest.approx(1 / 11, abs=1e-4)

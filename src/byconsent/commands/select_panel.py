@@ -26,20 +26,36 @@ DERIVATION = "ticket = int(SHA-256(seed encoded as UTF-8) as a big-endian intege
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--categories", required=True, type=Path,
-                        help="quota file: 'category,feature,min,max' or 'feature,value,min,max[,min_flex,max_flex]'")
+    parser.add_argument(
+        "--categories",
+        required=True,
+        type=Path,
+        help="quota file: 'category,feature,min,max' or 'feature,value,min,max[,min_flex,max_flex]'",
+    )
     parser.add_argument("--respondents", required=True, type=Path, help="pool file, one row per volunteer")
     parser.add_argument("--size", required=True, type=int, help="panel size k")
     parser.add_argument("--algorithm", choices=ALGORITHMS, default="leximin")
-    parser.add_argument("--id-column", default=None,
-                        help="column holding volunteer ids (default: 'id'/'nationbuilder_id' if present; "
-                             "the 0-based row number for the replication format)")
-    parser.add_argument("--household-column", action="append", default=[], metavar="COL",
-                        help="address column(s) defining a household; at most one person per household "
-                             "(repeat the flag or separate with commas)")
+    parser.add_argument(
+        "--id-column",
+        default=None,
+        help="column holding volunteer ids (default: 'id'/'nationbuilder_id' if present; "
+        "the 0-based row number for the replication format)",
+    )
+    parser.add_argument(
+        "--household-column",
+        action="append",
+        default=[],
+        metavar="COL",
+        help="address column(s) defining a household; at most one person per household "
+        "(repeat the flag or separate with commas)",
+    )
     parser.add_argument("--seed", default=None, help="public seed for the draw (default: a fresh random one)")
-    parser.add_argument("--lottery-size", type=int, default=DEFAULT_LOTTERY_SIZE,
-                        help="round to this many equally likely panels (0 = draw from the exact distribution)")
+    parser.add_argument(
+        "--lottery-size",
+        type=int,
+        default=DEFAULT_LOTTERY_SIZE,
+        help="round to this many equally likely panels (0 = draw from the exact distribution)",
+    )
     parser.add_argument("--output", required=True, type=Path, help="where to write the JSON result")
     parser.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
 
@@ -88,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         file_format, quotas, pool = read_problem_files(
-            args.categories, args.respondents, id_column=args.id_column,
+            args.categories,
+            args.respondents,
+            id_column=args.id_column,
             household_columns=_household_columns(args.household_column),
         )
         result = select_panel(pool, quotas, args.size, args.algorithm, args.seed, args.lottery_size, progress)
@@ -104,7 +122,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INVALID_RESULT
     document = result_to_json(result, file_format=file_format, pool_size=len(pool), panel_size=args.size)
     args.output.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-    print(f"{result.algorithm}: minimum selection probability {result.min_probability:.6f} "
-          f"over {len(result.panels)} panels in {result.seconds:.1f} s; "
-          f"selected panel {', '.join(result.selected)}; written to {args.output}")
+    print(
+        f"{result.algorithm}: minimum selection probability {result.min_probability:.6f} "
+        f"over {len(result.panels)} panels in {result.seconds:.1f} s; "
+        f"selected panel {', '.join(result.selected)}; written to {args.output}"
+    )
     return EXIT_OK

@@ -152,11 +152,19 @@ def _assemble(
         rounded = np.zeros(compiled.size)
         for panel, count in zip(panels, counts, strict=True):
             rounded[panel] += count / lottery_size
-        lottery = Lottery(lottery_size, seed, tuple(int(c) for c in counts), ticket, chosen, deviation,
-                          {ids[i]: float(rounded[i]) for i in range(compiled.size)})
+        lottery = Lottery(
+            lottery_size,
+            seed,
+            tuple(int(c) for c in counts),
+            ticket,
+            chosen,
+            deviation,
+            {ids[i]: float(rounded[i]) for i in range(compiled.size)},
+        )
     else:
-        chosen = min(int(np.searchsorted(np.cumsum(probabilities), uniform_for_seed(seed), side="right")),
-                     len(panels) - 1)
+        chosen = min(
+            int(np.searchsorted(np.cumsum(probabilities), uniform_for_seed(seed), side="right")), len(panels) - 1
+        )
     return SelectionResult(
         algorithm=algorithm,
         panels=[tuple(ids[i] for i in panel) for panel in panels],

@@ -99,8 +99,14 @@ def initial_panels(
     return found
 
 
-def _dual_lp(problem: CompiledProblem, panels: list[IntArray], fixed: FloatArray, is_fixed: np.ndarray,
-             allowed: np.ndarray, slack: float) -> highspy.HighsLp:
+def _dual_lp(
+    problem: CompiledProblem,
+    panels: list[IntArray],
+    fixed: FloatArray,
+    is_fixed: np.ndarray,
+    allowed: np.ndarray,
+    slack: float,
+) -> highspy.HighsLp:
     n, m = problem.size, len(panels)
     lp = highspy.HighsLp()
     lp.num_col_ = n + 1
@@ -117,7 +123,7 @@ def _dual_lp(problem: CompiledProblem, panels: list[IntArray], fixed: FloatArray
     index = np.full(int(np.sum(sizes + 1)), n, dtype=np.int64)
     value = np.full(len(index), -1.0)
     member_slots = np.ones(len(index), dtype=np.bool_)
-    member_slots[starts[1:m + 1] - 1] = False
+    member_slots[starts[1 : m + 1] - 1] = False
     if m:
         index[member_slots] = np.concatenate(panels)
     value[member_slots] = 1.0
@@ -161,7 +167,11 @@ def _solve_dual(lp: highspy.HighsLp, counters: _Counters) -> tuple[FloatArray, f
 
 
 def _solve_stage(
-    problem: CompiledProblem, panels: list[IntArray], fixed: FloatArray, is_fixed: np.ndarray, allowed: np.ndarray,
+    problem: CompiledProblem,
+    panels: list[IntArray],
+    fixed: FloatArray,
+    is_fixed: np.ndarray,
+    allowed: np.ndarray,
     counters: _Counters,
 ) -> tuple[FloatArray, float, float, FloatArray]:
     """The stage's dual LP; if solver noise made earlier levels slightly unreachable, retry with more slack."""
@@ -208,8 +218,7 @@ def _price(
     if flat_gap <= STAGE_TOLERANCE:
         return True, max(flat_gap, 0.0), support
     found.add(members)
-    for variant in improving_variants(problem, members, uniform, objective + STAGE_TOLERANCE, rng,
-                                      VARIANTS_PER_ROUND):
+    for variant in improving_variants(problem, members, uniform, objective + STAGE_TOLERANCE, rng, VARIANTS_PER_ROUND):
         found.add(variant)
     return _price_lp_weights(problem, oracle, found, rng, weights, bound, support, members, counters)
 
@@ -239,8 +248,9 @@ def _price_lp_weights(
         noisy = weights * rng.uniform(1.0 - PERTURBATION, 1.0 + PERTURBATION, size=len(weights))
         extra, _, _ = oracle.best_panel(noisy, members)
         if float(weights[extra].sum()) > bound + STAGE_TOLERANCE and found.add(extra):
-            for variant in improving_variants(problem, extra, weights, bound + STAGE_TOLERANCE, rng,
-                                              VARIANTS_PER_ROUND // 2):
+            for variant in improving_variants(
+                problem, extra, weights, bound + STAGE_TOLERANCE, rng, VARIANTS_PER_ROUND // 2
+            ):
                 found.add(variant)
     return False, gap, support
 
@@ -266,12 +276,14 @@ def run_stages(
             counters.rounds += 1
             if counters.rounds > MAX_ROUNDS:
                 raise SolverError(f"column generation did not converge in {MAX_ROUNDS} rounds")
-            weights, bound, objective, probabilities = _solve_stage(problem, found.panels, fixed, is_fixed,
-                                                                    allowed, counters)
+            weights, bound, objective, probabilities = _solve_stage(
+                problem, found.panels, fixed, is_fixed, allowed, counters
+            )
             free = ~is_fixed
             support = free & (weights > _fix_threshold(int(free.sum())))
-            certified, gap, support = _price(problem, oracle, found, rng, weights, bound, objective, support,
-                                             last_panel, counters)
+            certified, gap, support = _price(
+                problem, oracle, found, rng, weights, bound, objective, support, last_panel, counters
+            )
             if certified:
                 break
             last_panel = found.panels[-1]

@@ -155,7 +155,9 @@ def read_respondents(
             raise SelectionInputError("empty id", file=file, line=line, column=id_key)
         if respondent_id in seen_ids:
             raise SelectionInputError(
-                f"id '{respondent_id}' already used on line {seen_ids[respondent_id]}", file=file, line=line,
+                f"id '{respondent_id}' already used on line {seen_ids[respondent_id]}",
+                file=file,
+                line=line,
                 column=id_key,
             )
         seen_ids[respondent_id] = line
@@ -165,7 +167,9 @@ def read_respondents(
             if value not in values:
                 raise SelectionInputError(
                     f"value '{value}' has no quota (known values: {', '.join(sorted(values))})",
-                    file=file, line=line, column=category,
+                    file=file,
+                    line=line,
+                    column=category,
                 )
             features[category] = value
         respondents.append(Respondent(respondent_id, features, _household_key(row, position, household_columns)))

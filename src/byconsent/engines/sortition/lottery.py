@@ -61,8 +61,9 @@ def _incidence(panels: list[IntArray], weights: FloatArray, population: int) -> 
     return marginals
 
 
-def _max_deviation(panels: list[IntArray], probabilities: FloatArray, counts: IntArray, population: int,
-                   size: int) -> float:
+def _max_deviation(
+    panels: list[IntArray], probabilities: FloatArray, counts: IntArray, population: int, size: int
+) -> float:
     exact = _incidence(panels, probabilities, population)
     rounded = _incidence(panels, counts.astype(np.float64) / size, population)
     return float(np.max(np.abs(rounded - exact)))
@@ -86,8 +87,7 @@ def _improve(panels: list[IntArray], scaled: FloatArray, start: IntArray, popula
     solver.addVars(f + 1, np.zeros(f + 1), np.append(np.ones(f), infinity))
     solver.changeColsIntegrality(f, np.arange(f, dtype=np.int32), np.array([highspy.HighsVarType.kInteger] * f))
     solver.changeColsCost(1, np.array([f], dtype=np.int32), np.array([1.0]))
-    solver.addRow(float(size - floors.sum()), float(size - floors.sum()), f, np.arange(f, dtype=np.int32),
-                  np.ones(f))
+    solver.addRow(float(size - floors.sum()), float(size - floors.sum()), f, np.arange(f, dtype=np.int32), np.ones(f))
     members_by_person: dict[int, list[int]] = {int(p): [] for p in people}
     for j in fractional.tolist():
         for person in panels[j].tolist():

@@ -183,14 +183,25 @@ def _minimal_relaxation(
         # count + down >= min  and  count - up <= max, with down/up integer slacks costing 1 each
         solver.addVars(2, np.zeros(2), np.array([float(lower_room), float(upper_room)]))
         down, up = n + 2 * row, n + 2 * row + 1
-        solver.changeColsIntegrality(2, np.array([down, up], dtype=np.int32),
-                                     np.array([highspy.HighsVarType.kInteger] * 2))
+        solver.changeColsIntegrality(
+            2, np.array([down, up], dtype=np.int32), np.array([highspy.HighsVarType.kInteger] * 2)
+        )
         solver.changeColsCost(2, np.array([down, up], dtype=np.int32), np.ones(2))
         members = np.flatnonzero(problem.quota_of[:, problem.category_of_quota[row]] == row).astype(np.int32)
-        solver.addRow(float(quota.min), infinity, len(members) + 1, np.append(members, down).astype(np.int32),
-                      np.ones(len(members) + 1))
-        solver.addRow(-infinity, float(quota.max), len(members) + 1, np.append(members, up).astype(np.int32),
-                      np.append(np.ones(len(members)), -1.0))
+        solver.addRow(
+            float(quota.min),
+            infinity,
+            len(members) + 1,
+            np.append(members, down).astype(np.int32),
+            np.ones(len(members) + 1),
+        )
+        solver.addRow(
+            -infinity,
+            float(quota.max),
+            len(members) + 1,
+            np.append(members, up).astype(np.int32),
+            np.append(np.ones(len(members)), -1.0),
+        )
     solver.run()
     if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
@@ -199,6 +210,9 @@ def _minimal_relaxation(
     for row, quota in enumerate(selection.quotas):
         down, up = values[n + 2 * row], values[n + 2 * row + 1]
         if down or up:
-            changes.append(QuotaRelaxation(quota.category, quota.value, quota.min, quota.max,
-                                           quota.min - int(down), quota.max + int(up)))
+            changes.append(
+                QuotaRelaxation(
+                    quota.category, quota.value, quota.min, quota.max, quota.min - int(down), quota.max + int(up)
+                )
+            )
     return changes
