@@ -17,6 +17,7 @@ from byconsent.engines.sortition import (
     Respondent,
     SelectionInputError,
     SelectionProblem,
+    check_feasibility,
     select_panel,
     validate_result,
 )
@@ -266,6 +267,15 @@ def test_infeasible_message_names_the_conflicting_category() -> None:
         select_panel(pool, quotas, 3, "leximin", seed="s")
     assert "minimums of 'sex' add up to 4, more than 3" in str(caught.value)
     assert sum(r.old_min - r.new_min for r in caught.value.relaxation or []) == 1
+
+
+def test_check_feasibility_passes_quietly_or_raises_with_relaxation() -> None:
+    pool = make_pool([("f",), ("f",), ("m",), ("m",), ("m",)], ("sex",))
+    check_feasibility(pool, (Quota("sex", "f", 1, 2), Quota("sex", "m", 1, 2)), 3)
+    with pytest.raises(InfeasibleQuotasError) as caught:
+        check_feasibility(pool, (Quota("sex", "f", 3, 3), Quota("sex", "m", 0, 3)), 3)
+    assert "sex=f needs at least 3 but the pool has only 2" in str(caught.value)
+    assert [(r.value, r.new_min) for r in caught.value.relaxation or []] == [("f", 2)]
 
 
 def test_household_rule_that_cannot_be_met_is_reported() -> None:

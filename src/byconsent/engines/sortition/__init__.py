@@ -4,7 +4,7 @@ Pure computation (no Django): read a pool and quotas, run LEXIMIN / MAXIMIN / NA
 for comparison), round to a transparent lottery, draw from a public seed, and validate the result independently.
 """
 
-from byconsent.engines.sortition.api import DEFAULT_LOTTERY_SIZE, select_panel
+from byconsent.engines.sortition.api import DEFAULT_LOTTERY_SIZE, check_feasibility, select_panel
 from byconsent.engines.sortition.io import read_problem_files, read_quotas, read_respondents
 from byconsent.engines.sortition.model import (
     ALGORITHMS,
@@ -30,6 +30,7 @@ __all__ = [
     "SelectionInputError",
     "SelectionProblem",
     "SelectionResult",
+    "check_feasibility",
     "panel_problems",
     "read_problem_files",
     "read_quotas",

@@ -62,6 +62,19 @@ def generator_for_seed(seed: str) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:16], "big"))
 
 
+def check_feasibility(pool: Sequence[Respondent], quotas: Sequence[Quota], k: int) -> None:
+    """Return quietly if some panel meets every quota and the household rule; otherwise raise
+    InfeasibleQuotasError with the conflicts and the smallest relaxation (SelectionInputError for bad input).
+
+    Cheap (one integer program, plus the relaxation program when infeasible): suits a form that checks quotas
+    while staff edit them.
+    """
+    problem = SelectionProblem(tuple(pool), tuple(quotas), k)
+    compiled = compile_problem(problem)
+    if find_any_panel(compiled) is None:
+        raise diagnose_infeasibility(problem, compiled)
+
+
 def select_panel(
     pool: Sequence[Respondent],
     quotas: Sequence[Quota],
