@@ -39,7 +39,7 @@ $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || python3 -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c constraints.txt torch==2.13.0
-	$(BIN)/pip install -q -c constraints.txt -e ".[test,dev,themes]"
+	$(BIN)/pip install -q -c constraints.txt -e ".[test,dev,themes,pdf]"
 	touch $@
 
 assets:

@@ -75,3 +75,22 @@ def test_public_posts_beyond_the_bucket_get_429(db, client):
     responses = [client.post("/unsubscribe/unknown-token/", {"scope": "all"}).status_code for _ in range(22)]
     assert responses[:20] == [200] * 20
     assert responses[20:] == [429, 429]
+
+
+def test_two_first_requests_racing_for_a_new_bucket_both_get_an_answer(db, monkeypatch):
+    from django.utils import timezone
+
+    from byconsent.core.models import RateLimitBucket
+
+    # The rival request has just created the bucket, but this request looked before it existed.
+    RateLimitBucket.objects.create(key="race:1.1.1.1", tokens=1, updated_at=timezone.now())
+    real_lookup = RateLimitBucket.objects.select_for_update
+    looks = {"n": 0}
+
+    def lookup_that_first_misses():
+        looks["n"] += 1
+        return RateLimitBucket.objects.none() if looks["n"] == 1 else real_lookup()
+
+    monkeypatch.setattr(RateLimitBucket.objects, "select_for_update", lookup_that_first_misses)
+    assert ratelimit.allow("race:1.1.1.1", per_minute=0, burst=2) is True  # no IntegrityError, no 500
+    assert RateLimitBucket.objects.get(key="race:1.1.1.1").tokens == 0  # the token came out of the rival's bucket

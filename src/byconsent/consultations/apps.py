@@ -9,7 +9,8 @@ class ConsultationsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from byconsent.consultations import privacy, selectors
+        from byconsent.consultations import privacy, selectors, services
+        from byconsent.core.periodic import register_periodic
         from byconsent.core.policy import Action
         from byconsent.core.privacy import register
         from byconsent.core.registries import register_attention, register_public_listing
@@ -21,3 +22,5 @@ class ConsultationsConfig(AppConfig):
         register_public_link("consultations:hub", _("Consultations"), order=10)
         register_staff_page("consultations:staff_list", _("Consultations"), Action.MANAGE_ENGAGEMENT)
         register(privacy.alerts_handler())
+        # Scheduled opening and closing: the worker runs this hourly; `manage consultation_schedule` runs it now.
+        register_periodic("consultation_schedule", services.run_schedule)

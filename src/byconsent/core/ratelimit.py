@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,17 +16,27 @@ from byconsent.core.models import RateLimitBucket
 def allow(key: str, per_minute: float, burst: int) -> bool:
     """Take one token from `key`'s bucket; False when it is empty. Refills at `per_minute`, holds at most `burst`."""
     now = timezone.now()
-    with transaction.atomic():
-        bucket = RateLimitBucket.objects.select_for_update().filter(key=key).first()
-        if bucket is None:
-            RateLimitBucket.objects.create(key=key, tokens=burst - 1, updated_at=now)
-            return True
-        elapsed_minutes = (now - bucket.updated_at).total_seconds() / 60
-        tokens = min(float(burst), bucket.tokens + elapsed_minutes * per_minute)
-        allowed = tokens >= 1
-        bucket.tokens = tokens - 1 if allowed else tokens
-        bucket.updated_at = now
-        bucket.save(update_fields=["tokens", "updated_at"])
+    try:
+        with transaction.atomic():
+            bucket = RateLimitBucket.objects.select_for_update().filter(key=key).first()
+            if bucket is None:
+                RateLimitBucket.objects.create(key=key, tokens=burst - 1, updated_at=now)
+                return True
+            return _take(bucket, now, per_minute, burst)
+    except IntegrityError:
+        # Two first requests raced to create the bucket: the other one won, so take from it.
+        with transaction.atomic():
+            bucket = RateLimitBucket.objects.select_for_update().get(key=key)
+            return _take(bucket, now, per_minute, burst)
+
+
+def _take(bucket: RateLimitBucket, now: Any, per_minute: float, burst: int) -> bool:
+    elapsed_minutes = max(0.0, (now - bucket.updated_at).total_seconds() / 60)
+    tokens = min(float(burst), bucket.tokens + elapsed_minutes * per_minute)
+    allowed = tokens >= 1
+    bucket.tokens = tokens - 1 if allowed else tokens
+    bucket.updated_at = now
+    bucket.save(update_fields=["tokens", "updated_at"])
     return allowed
 
 
