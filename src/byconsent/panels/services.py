@@ -35,6 +35,7 @@ from byconsent.engines.sortition import (
     select_panel,
 )
 from byconsent.engines.sortition import Quota as EngineQuota
+from byconsent.engines.sortition import check_feasibility as engine_check_feasibility
 from byconsent.panels.models import (
     Address,
     Attendance,
@@ -271,13 +272,9 @@ class Feasibility:
     no_relaxation_helps: bool = False
 
 
-class _PastFeasibilityCheck(Exception):
-    """Raised from the progress callback once the engine has got past its feasibility check."""
-
-
 def check_feasibility(panel: Panel) -> Feasibility:
-    """Can any panel meet the quotas with this pool? Uses the engine's own check and its infeasibility report
-    (which quotas conflict and the smallest relaxation), stopping before the engine starts solving."""
+    """Can any panel meet the quotas with this pool? Uses the engine's feasibility check and its infeasibility
+    report (which quotas conflict and the smallest relaxation)."""
     respondents = pool_respondents(panel)[0]
     quotas = engine_quotas(panel)
     if not quotas:
@@ -289,18 +286,8 @@ def check_feasibility(panel: Panel) -> Feasibility:
     unmatched = unmatched_volunteers(panel)
     if unmatched:
         return Feasibility(False, len(respondents), [_unmatched_message(unmatched)])
-    calls = {"n": 0}
-
-    def stop_after_check(fraction: float, message: str) -> None:
-        calls["n"] += 1
-        if calls["n"] > 1:
-            raise _PastFeasibilityCheck
-
     try:
-        select_panel(respondents, quotas, panel.panel_size, algorithm="legacy", seed="feasibility", lottery_size=0,
-                     progress=stop_after_check, legacy_draw_count=1)
-    except _PastFeasibilityCheck:
-        return Feasibility(True, len(respondents))
+        engine_check_feasibility(respondents, quotas, panel.panel_size)
     except InfeasibleQuotasError as error:
         return Feasibility(False, len(respondents), list(error.reasons), _relaxation(error),
                            no_relaxation_helps=error.relaxation is None)
