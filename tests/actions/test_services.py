@@ -385,10 +385,12 @@ def test_demo_content_loads_once():
     from byconsent.actions.demo import load_demo
     from byconsent.neighbourhoods.models import Priority
 
-    assert "skipped" in load_demo()
-    call_command("load_demo")
-    result = load_demo()
-    assert len(result["actions"]) == 2 and Priority.objects.get().ledger_action_id == result["actions"][0]
+    from byconsent.actions.models import Action
+
+    assert "skipped" in load_demo()  # before the core demo there is nothing to hang it on
+    call_command("load_demo")  # the core demo runs this app's registered demo loader too
+    assert Action.objects.count() == 2
+    assert Priority.objects.get().ledger_action_id in set(Action.objects.values_list("id", flat=True))
     assert load_demo() == {"skipped": "already loaded"}
 
 
