@@ -69,8 +69,8 @@ def test_coding_screen_with_keys_and_without_javascript(browser_context_factory:
     page.keyboard.press("3")  # ...untick Drugs again
     assert page.locator('input[name="codes"]').nth(0).is_checked()
     assert not page.locator('input[name="codes"]').nth(2).is_checked()
-    page.keyboard.press("n")  # save and next
-    page.wait_for_load_state()
+    with page.expect_navigation():  # wait for the next contribution's page, not the current one
+        page.keyboard.press("n")  # save and next
     assert page.locator("#contribution-text").inner_text() != first_text
     check_page(page, "insights-coding-screen-saved")
     record = CodingRecord.objects.get()
