@@ -31,7 +31,8 @@ relaxed = settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 facts_strategy = st.builds(
     ContactFacts, channel=st.sampled_from(CHANNELS), now=st.just(NOW), is_service=st.booleans(),
     erased=st.booleans(), has_detail=st.booleans(), erasure_pending=st.booleans(), do_not_contact=st.booleans(),
-    unsubscribed=st.booleans(), records=st.lists(records(), max_size=4).map(tuple))
+    # Record ids are primary keys: unique, which is what makes "the newest record" well defined.
+    unsubscribed=st.booleans(), records=st.lists(records(), max_size=4, unique_by=lambda r: r.record_id).map(tuple))
 
 
 @relaxed
