@@ -56,3 +56,12 @@ def test_retention_removes_only_expired_records(db):
     results = privacy.apply_retention()
     assert results["live_events"] == 1
     assert OutboxEvent.objects.count() == 1
+
+
+def test_a_divisional_administrator_cannot_export_or_erase_people(area_tree, make_user, client_for):
+    divisional_admin = make_user(Role.ADMINISTRATOR, area_tree["north"])
+    person = make_user(email="someone@example.test")
+    client = client_for(divisional_admin)
+    assert client.get(reverse("core:privacy_export", args=[person.pk])).status_code == 403
+    assert client.post(reverse("core:privacy_erase", args=[person.pk]), {"confirm": "on"}).status_code == 403
+    assert User.objects.get(pk=person.pk).is_active

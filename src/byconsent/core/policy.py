@@ -109,6 +109,19 @@ def require(user: Any, action: Action, obj: Any = None) -> None:
         raise PermissionDenied(f"Not allowed: {action}")
 
 
+def can_force_wide(user: Any, action: Action) -> bool:
+    """May the user do `action` across the whole force (a role held at the top of the tree)?"""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return bool(user.is_superuser or any(a.area.parent_id is None for a in _assignments(user, action)))
+
+
+def require_force_wide(user: Any, action: Action) -> None:
+    """For records that belong to no area, such as a person's data across every app."""
+    if not can_force_wide(user, action):
+        raise PermissionDenied(f"Not allowed across the force: {action}")
+
+
 def get_visible_or_404(user: Any, action: Action, queryset: QuerySet[Any], **lookup: Any) -> Any:
     """Fetch one object the user may see; an object outside their areas is a 404, exactly like a missing one,
     so guessing URLs reveals nothing about other areas' records."""

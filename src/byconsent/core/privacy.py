@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from byconsent.core import audit
-from byconsent.core.policy import Action, require
+from byconsent.core.policy import Action, require_force_wide
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def handlers() -> list[PrivacyHandler]:
 
 
 def subject_access_export(actor: Any, person: Any) -> dict[str, Any]:
-    require(actor, Action.MANAGE_PRIVACY)
+    require_force_wide(actor, Action.MANAGE_PRIVACY)
     export = {handler.name: handler.export(person) for handler in handlers()}
     audit.record(actor, "privacy.exported", person)
     return {"generated_at": timezone.now().isoformat(), "person": person.email, "data": export}
@@ -52,7 +52,7 @@ def subject_access_export(actor: Any, person: Any) -> dict[str, Any]:
 
 def erase_person(actor: Any, person: Any) -> dict[str, int]:
     """Erase or anonymise one person across every app, in one transaction; audited without their details."""
-    require(actor, Action.MANAGE_PRIVACY)
+    require_force_wide(actor, Action.MANAGE_PRIVACY)
     with transaction.atomic():
         ordered = sorted(handlers(), key=lambda handler: handler.erase_last)
         counts = {handler.name: handler.erase(person) for handler in ordered}
