@@ -383,9 +383,8 @@ def test_demo_content_loads_once():
     from django.core.management import call_command
 
     from byconsent.actions.demo import load_demo
-    from byconsent.neighbourhoods.models import Priority
-
     from byconsent.actions.models import Action
+    from byconsent.neighbourhoods.models import Priority
 
     assert "skipped" in load_demo()  # before the core demo there is nothing to hang it on
     call_command("load_demo")  # the core demo runs this app's registered demo loader too
