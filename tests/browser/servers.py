@@ -29,7 +29,8 @@ def database_url_for_tests() -> str:
         return f"sqlite:///{settings['NAME']}"
     user = quote(settings.get("USER") or "")
     password = f":{quote(settings['PASSWORD'])}" if settings.get("PASSWORD") else ""
-    host = settings.get("HOST") or ""
+    # dj-database-url puts a Unix-socket directory given as ?host= in OPTIONS, not HOST.
+    host = settings.get("HOST") or settings.get("OPTIONS", {}).get("host") or ""
     port = settings.get("PORT") or ""
     if host.startswith("/"):
         return f"postgres://{user}{password}@/{settings['NAME']}?host={quote(host)}" + (f"&port={port}" if port else "")
