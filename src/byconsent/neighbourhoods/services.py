@@ -15,6 +15,7 @@ from byconsent.core.html import clean_html
 from byconsent.core.models import Area
 from byconsent.core.policy import Action as Do
 from byconsent.core.policy import can, require
+from byconsent.core.services import ImportReport
 from byconsent.neighbourhoods import policeuk
 from byconsent.neighbourhoods.models import CrimeCount, CrimeImport, Meeting, Priority, TeamMember
 
@@ -112,17 +113,6 @@ def save_priority(actor: Any, priority: Priority | None = None, **values: Any) -
         audit.record(actor, "neighbourhood.priority_saved" if before else "neighbourhood.priority_added", priority,
                      before=before, after=audit.snapshot(priority, PRIORITY_FIELDS))
     return priority
-
-
-@dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def import_priorities(actor: Any, area: Area, text: str) -> ImportReport:
