@@ -128,22 +128,106 @@ def editable_version(actor: Any, questionnaire: Questionnaire) -> VersionCopy:
     return VersionCopy(new, page_map, question_map)
 
 
+def _ordered_pages(version: QuestionnaireVersion) -> list[Page]:
+    return list(version.pages.order_by("position", "id").prefetch_related("questions"))
+
+
+def _current(copy: VersionCopy, page: Page) -> Page | None:
+    """The page as it is in the version being edited (None when it belongs to an older version: a stale form, or a
+    second press of a button whose first press already made the change)."""
+    mapped = copy.pages.get(page.pk, page)
+    return mapped if mapped.version_id == copy.version.pk else None
+
+
+def _question_label(question: Question) -> str:
+    return f"“{question.text}” ({question.key})"
+
+
+def _condition_problems(pages: list[Page]) -> list[str]:
+    """Every condition, in this page order, that reads a question which is not on an earlier page."""
+    problems = []
+    seen: set[str] = set()
+    all_keys = {q.key for p in pages for q in p.questions.all()}
+    for page in pages:
+        for key in logic.referenced_keys(page.show_if):
+            if key not in seen:
+                problems.append(_("the page “%(page)s” depends on “%(key)s”, which %(where)s") % {
+                    "page": page.title, "key": key,
+                    "where": _("is not an earlier question") if key in all_keys else _("does not exist")})
+        for question in page.questions.all():
+            for key in logic.referenced_keys(question.show_if):
+                if key not in seen:
+                    problems.append(_("the question %(q)s depends on “%(key)s”, which %(where)s") % {
+                        "q": _question_label(question), "key": key,
+                        "where": _("is not on an earlier page") if key in all_keys else _("does not exist")})
+        seen.update(q.key for q in page.questions.all())
+    return problems
+
+
+def earlier_questions(version: QuestionnaireVersion, page: Page | None) -> list[Question]:
+    """The questions a condition on `page` (or on one of its questions) may read: those on earlier pages. Answers
+    given on the same page are not known until the page is sent, so they cannot show or hide its questions. With no
+    page (a page about to be added at the end), every question."""
+    out = []
+    for other in _ordered_pages(version):
+        if page is not None and (other.position, other.pk) >= (page.position, page.pk):
+            break
+        out.extend(q for q in other.questions.all() if q.type != QuestionType.INFO)
+    return out
+
+
+def check_conditions(version: QuestionnaireVersion, page: Page | None, show_if: Any,
+                     own_key: str | None = None) -> None:
+    """Refuse conditions that read the question itself, a question on the same or a later page, or no question."""
+    earlier = {q.key for q in earlier_questions(version, page)}
+    for key in logic.referenced_keys(show_if):
+        if own_key is not None and key == own_key:
+            raise ValueError(_("A question cannot depend on its own answer: choose an earlier question"))
+        if key not in earlier:
+            raise ValueError(_("A condition can only use a question on an earlier page, and “%(key)s” is not one")
+                             % {"key": key})
+    for condition in logic.conditions_of(show_if):
+        if condition.get("op", "equals") not in logic.OPERATORS:
+            raise ValueError(_("Unknown condition test “%(op)s”") % {"op": condition.get("op")})
+
+
+def dependents(version: QuestionnaireVersion, keys: set[str], *, except_page: Page | None = None) -> list[str]:
+    """Pages and questions whose conditions read any of `keys` (named, for an error message)."""
+    found = []
+    for page in _ordered_pages(version):
+        if except_page is not None and page.pk == except_page.pk:
+            continue
+        if keys & set(logic.referenced_keys(page.show_if)):
+            found.append(_("the page “%(page)s”") % {"page": page.title})
+        for question in page.questions.all():
+            if keys & set(logic.referenced_keys(question.show_if)):
+                found.append(_("the question %(q)s") % {"q": _question_label(question)})
+    return found
+
+
 def add_page(actor: Any, questionnaire: Questionnaire, *, title: str, introduction: str = "",
-             show_if: list[dict[str, Any]] | None = None, is_demographic: bool = False) -> Page:
+             show_if: Any = None, is_demographic: bool = False) -> Page:
     copy = editable_version(actor, questionnaire)
+    check_conditions(copy.version, None, show_if)
     with transaction.atomic():
         position = (copy.version.pages.order_by("-position").values_list("position", flat=True).first() or 0) + 1
         page = Page.objects.create(version=copy.version, position=position, title=title, introduction=introduction,
                                    show_if=show_if or [], is_demographic=is_demographic)
         audit.record(actor, "questionnaire.page_added", questionnaire, after={"page": title,
-                                                                              "version": copy.version.number})
+                                                                              "version": copy.version.number,
+                                                                              "show_if": page.show_if})
     return page
 
 
-def update_page(actor: Any, page: Page, *, title: str, introduction: str = "",
-                show_if: list[dict[str, Any]] | None = None) -> Page:
+def update_page(actor: Any, page: Page, *, title: str, introduction: str = "", show_if: Any = None) -> Page:
     copy = editable_version(actor, page.version.questionnaire)
-    page = copy.pages.get(page.pk, page)
+    current = _current(copy, page)
+    if current is None:
+        raise ValueError(_("This page belongs to an earlier version of the questionnaire: open it again and make "
+                           "the change there"))
+    page = current
+    if show_if is not None:
+        check_conditions(copy.version, page, show_if)
     with transaction.atomic():
         before = {"title": page.title, "introduction": page.introduction, "show_if": page.show_if}
         page.title, page.introduction = title, introduction
@@ -155,12 +239,68 @@ def update_page(actor: Any, page: Page, *, title: str, introduction: str = "",
     return page
 
 
-def move_question(actor: Any, question: Question, direction: int) -> Question:
-    """Swap a question with its neighbour on the page (direction -1 = up, +1 = down)."""
+def move_page(actor: Any, page: Page, direction: int, *, expected_position: int | None = None) -> Page | None:
+    """Swap a page with its neighbour (direction -1 = up, +1 = down). `expected_position` (1 = first, as the
+    builder showed it) makes a repeated press harmless: when the page is no longer there, nothing moves. A move
+    that would leave a condition reading a later question is refused, naming it."""
+    copy = editable_version(actor, page.version.questionnaire)
+    current = _current(copy, page)
+    if current is None:
+        return None
+    pages = _ordered_pages(copy.version)
+    index = next(i for i, p in enumerate(pages) if p.pk == current.pk)
+    if expected_position is not None and index + 1 != expected_position:
+        return current
+    other = index + (1 if direction > 0 else -1)
+    if not 0 <= other < len(pages):
+        return current
+    pages[index], pages[other] = pages[other], pages[index]
+    problems = _condition_problems(pages)
+    if problems:
+        raise ValueError(_("This page cannot move there, because %(why)s") % {"why": "; ".join(problems)})
+    with transaction.atomic():
+        for position, sibling in enumerate(pages, start=1):
+            if sibling.position != position:
+                sibling.position = position
+                sibling.save(update_fields=["position"])
+        audit.record(actor, "questionnaire.page_moved", copy.version.questionnaire,
+                     after={"page": current.title, "order": [p.title for p in pages],
+                            "version": copy.version.number})
+    return current
+
+
+def delete_page(actor: Any, page: Page) -> QuestionnaireVersion:
+    """Remove a page and its questions; refused (naming them) while other pages or questions depend on them.
+    Removing a page that is already gone does nothing."""
+    copy = editable_version(actor, page.version.questionnaire)
+    current = _current(copy, page)
+    if current is None:
+        return copy.version
+    keys = {q.key for q in current.questions.all()}
+    needed_by = dependents(copy.version, keys, except_page=current)
+    if needed_by:
+        raise ValueError(_("This page cannot be removed, because %(who)s depend on its answers. Change their "
+                           "conditions first.") % {"who": ", ".join(needed_by)})
+    with transaction.atomic():
+        audit.record(actor, "questionnaire.page_removed", copy.version.questionnaire,
+                     before={"page": current.title, "questions": sorted(keys), "show_if": current.show_if,
+                             "version": copy.version.number})
+        current.delete()
+    return copy.version
+
+
+def move_question(actor: Any, question: Question, direction: int, *,
+                  expected_position: int | None = None) -> Question:
+    """Swap a question with its neighbour on the page (direction -1 = up, +1 = down); like move_page, a repeated
+    press (the question is no longer at `expected_position`) or a stale form moves nothing."""
     copy = editable_version(actor, question.page.version.questionnaire)
     question = copy.questions.get(question.pk, question)
+    if question.page.version_id != copy.version.pk:
+        return question
     siblings = list(question.page.questions.order_by("position", "id"))
     index = next(i for i, q in enumerate(siblings) if q.pk == question.pk)
+    if expected_position is not None and index + 1 != expected_position:
+        return question
     other = index + (1 if direction > 0 else -1)
     if not 0 <= other < len(siblings):
         return question
@@ -192,6 +332,7 @@ def add_question(actor: Any, page: Page, **fields: Any) -> Question:
     if fields.get("type") not in QuestionType.values:
         raise ValueError(_("Unknown question type"))
     _check_question(copy.version, fields["key"])
+    check_conditions(copy.version, page, fields.get("show_if"), own_key=fields["key"])
     with transaction.atomic():
         position = (page.questions.order_by("-position").values_list("position", flat=True).first() or 0) + 1
         question = Question.objects.create(page=page, position=position,
@@ -204,8 +345,18 @@ def add_question(actor: Any, page: Page, **fields: Any) -> Question:
 def update_question(actor: Any, question: Question, **fields: Any) -> Question:
     copy = editable_version(actor, question.page.version.questionnaire)
     question = copy.questions.get(question.pk, question)
+    if question.page.version_id != copy.version.pk:
+        raise ValueError(_("This question belongs to an earlier version of the questionnaire: open it again and "
+                           "make the change there"))
     if "key" in fields:
         _check_question(copy.version, fields["key"], exclude=question.pk)
+        if fields["key"] != question.key:
+            needed_by = dependents(copy.version, {question.key})
+            if needed_by:
+                raise ValueError(_("The short name cannot change while %(who)s depend on it") % {
+                    "who": ", ".join(needed_by)})
+    if "show_if" in fields:
+        check_conditions(copy.version, question.page, fields["show_if"], own_key=fields.get("key", question.key))
     with transaction.atomic():
         before = audit.snapshot(question, list(QUESTION_FIELDS))
         for name, value in fields.items():
@@ -220,6 +371,12 @@ def update_question(actor: Any, question: Question, **fields: Any) -> Question:
 def delete_question(actor: Any, question: Question) -> QuestionnaireVersion:
     copy = editable_version(actor, question.page.version.questionnaire)
     question = copy.questions.get(question.pk, question)
+    if question.page.version_id != copy.version.pk:
+        return copy.version  # already removed from the version being edited (a second press)
+    needed_by = dependents(copy.version, {question.key})
+    if needed_by:
+        raise ValueError(_("This question cannot be removed, because %(who)s depend on its answer. Change their "
+                           "conditions first.") % {"who": ", ".join(needed_by)})
     with transaction.atomic():
         audit.record(actor, "questionnaire.question_removed", copy.version.questionnaire,
                      before=audit.snapshot(question, list(QUESTION_FIELDS)))
