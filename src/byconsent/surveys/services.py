@@ -168,7 +168,7 @@ def earlier_questions(version: QuestionnaireVersion, page: Page | None) -> list[
     """The questions a condition on `page` (or on one of its questions) may read: those on earlier pages. Answers
     given on the same page are not known until the page is sent, so they cannot show or hide its questions. With no
     page (a page about to be added at the end), every question."""
-    out = []
+    out: list[Question] = []
     for other in _ordered_pages(version):
         if page is not None and (other.position, other.pk) >= (page.position, page.pk):
             break
