@@ -44,6 +44,10 @@ class SurveyClosed(Exception):
     """The questionnaire is not accepting responses."""
 
 
+class ConditionError(ValueError):
+    """A show-if condition that reads something it may not (itself, a later question, a question that is gone)."""
+
+
 # ---- building ---------------------------------------------------------------------------------------------------
 
 def create_questionnaire(actor: Any, *, title: str, slug: str, area: Area, introduction: str = "",
@@ -182,13 +186,13 @@ def check_conditions(version: QuestionnaireVersion, page: Page | None, show_if: 
     earlier = {q.key for q in earlier_questions(version, page)}
     for key in logic.referenced_keys(show_if):
         if own_key is not None and key == own_key:
-            raise ValueError(_("A question cannot depend on its own answer: choose an earlier question"))
+            raise ConditionError(_("A question cannot depend on its own answer: choose an earlier question"))
         if key not in earlier:
-            raise ValueError(_("A condition can only use a question on an earlier page, and “%(key)s” is not one")
+            raise ConditionError(_("A condition can only use a question on an earlier page, and “%(key)s” is not one")
                              % {"key": key})
     for condition in logic.conditions_of(show_if):
         if condition.get("op", "equals") not in logic.OPERATORS:
-            raise ValueError(_("Unknown condition test “%(op)s”") % {"op": condition.get("op")})
+            raise ConditionError(_("Unknown condition test “%(op)s”") % {"op": condition.get("op")})
 
 
 def dependents(version: QuestionnaireVersion, keys: set[str], *, except_page: Page | None = None) -> list[str]:
