@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
@@ -226,6 +226,40 @@ def crosstab(user: Any, loaded: LoadedResponses, question: str, by: str, thresho
 
 
 # ---- crime beside contributions ---------------------------------------------------------------------------------
+# Street crime is stored once, row by row (CrimeRecord): analysts read outcomes and locations, and the public
+# neighbourhood pages read counts aggregated here over the (area, month) index, then apply disclosure control.
+
+def crime_records_in(area: Area) -> QuerySet[CrimeRecord]:
+    """Street crime rows placed in an area or beneath it (an id list from the area tree, so the (area, month)
+    index serves the query)."""
+    return CrimeRecord.objects.filter(area_id__in=Area.objects.filter(path__startswith=area.path).values("pk"))
+
+
+@dataclass(frozen=True)
+class CrimeCounts:
+    months: list[date]
+    counts: dict[str, dict[date, int]]  # crime type -> month -> count
+    forces: list[str]
+
+
+def crime_counts(area: Area, latest_months: int = 6) -> CrimeCounts:
+    """Counts per crime type and month for an area and everything in it, over the latest months imported there.
+    Raw counts: anything published must go through disclosure control first."""
+    records = crime_records_in(area)
+    months = sorted(records.order_by("-month").values_list("month", flat=True).distinct()[:latest_months])
+    counts: dict[str, dict[date, int]] = defaultdict(dict)
+    recent = records.filter(month__in=months)
+    for row in recent.values("crime_type", "month").annotate(n=Count("id")).order_by():
+        counts[row["crime_type"]][row["month"]] = row["n"]
+    forces = sorted(set(recent.order_by().values_list("falls_within", flat=True).distinct()) - {""})
+    return CrimeCounts(months, dict(counts), forces)
+
+
+def latest_crime_months() -> list[tuple[str, date]]:
+    """Each force whose street crime has been imported, with the latest month held."""
+    return [(row["falls_within"], row["latest"]) for row in CrimeRecord.objects.order_by().values("falls_within")
+            .annotate(latest=Max("month")).order_by("falls_within")]
+
 
 @dataclass(frozen=True)
 class CrimeSummary:
@@ -254,7 +288,7 @@ def _every_month(first: date, last: date) -> list[date]:
 def crime_summary(user: Any, area: Area) -> CrimeSummary:
     """Monthly street crime by type in an area (and beneath it), with the contributions made there each month
     and the codes most often applied to them."""
-    crimes = CrimeRecord.objects.filter(area__path__startswith=area.path)
+    crimes = crime_records_in(area)
     per_type = (crimes.values("crime_type", "month").annotate(n=Count("id")).order_by("month", "crime_type"))
     counts: dict[str, dict[date, int]] = defaultdict(dict)
     months: set[date] = set()

@@ -619,17 +619,164 @@ def accept_weighting(actor: Any, run: WeightingRun) -> WeightingRun:
     return run
 
 
-# ---- police.uk street crime ------------------------------------------------------------------------------------------
+# ---- who we heard from --------------------------------------------------------------------------------------------
 
-def start_crime_import(actor: Any, *, area: Area, file_name: str, csv_text: str) -> CrimeImport:
+def _heard_filters(source_key: str, filters: dict[str, Any] | None) -> dict[str, Any]:
+    """Only the people register takes filters: contact kinds, channel, activity (a contact's source) and dates."""
+    from byconsent.insights.heard import PARTICIPATION_KINDS, PEOPLE_SOURCE
+
+    if source_key != PEOPLE_SOURCE or not filters:
+        return {}
+    kinds = sorted(k for k in (filters.get("kinds") or []) if k in PARTICIPATION_KINDS)
+    cleaned: dict[str, Any] = {"kinds": kinds or list(PARTICIPATION_KINDS)}
+    for name in ("channel", "activity"):
+        if str(filters.get(name) or "").strip():
+            cleaned[name] = str(filters[name]).strip()[:200]
+    for name in ("date_from", "date_to"):
+        value = filters.get(name)
+        if value:
+            cleaned[name] = value.isoformat() if isinstance(value, date) else str(value)
+    if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
+        raise WorkspaceError("The start date must be on or before the end date.")
+    return cleaned
+
+
+def start_heard_comparison(actor: Any, *, area: Area, source_key: str, targets: Sequence[PopulationTargets],
+                           filters: dict[str, Any] | None = None) -> Any:
+    """Queue a "who we heard from" comparison of a source's participants in ``area`` with population tables of
+    that area. Submitting the same request again while it is waiting or running returns the same comparison."""
+    import hashlib
+    import json
+
+    from byconsent.insights.heard import PEOPLE_SOURCE
+    from byconsent.insights.models import HeardComparison
+    from byconsent.insights.responses import sources_for
+
     require(actor, Action.ANALYSE, area)
+    chosen = sorted(targets, key=lambda t: t.pk)
+    if not chosen:
+        raise WorkspaceError("Choose at least one population table.")
+    for table in chosen:
+        require(actor, Action.ANALYSE, table)
+        if table.area_id != area.pk:
+            raise WorkspaceError(f"“{table.name}” is the population of {table.area.name}, not of {area.name}: "
+                                 "choose population tables for the area you compare.")
+    cleaned = _heard_filters(source_key, filters)
+    if source_key == PEOPLE_SOURCE:
+        label = "People register: everyone who responded or attended"
+    else:
+        label = next((s.label for s in sources_for(actor) if s.key == source_key), "")
+        if not label:
+            raise WorkspaceError("Those responses are not available to you.")
+    threshold = disclosure_threshold()
+    inputs: dict[str, Any] = {"area": area.pk, "source": source_key, "filters": cleaned,
+                              "targets": [t.pk for t in chosen], "threshold": threshold,
+                              "by": getattr(actor, "pk", None)}
+    key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
     with transaction.atomic():
-        crime_import = CrimeImport.objects.create(area=area, file_name=file_name[:255], created_by=actor)
+        Area.objects.select_for_update().filter(pk=area.pk).first()  # one request at a time per area: no twins
+        waiting = HeardComparison.objects.filter(
+            inputs_key=key, status__in=[HeardComparison.Status.QUEUED, HeardComparison.Status.RUNNING]).first()
+        if waiting is not None:
+            return waiting
+        comparison = HeardComparison.objects.create(
+            area=area, source_key=source_key, source_label=label[:300], filters=cleaned,
+            threshold=threshold, inputs_key=key, created_by=actor)
+        comparison.targets.set(chosen)
+        progress = tasks.start(f"Who we heard from: {label}"[:200], "byconsent.insights.tasks.heard_comparison_task",
+                               {"comparison_id": comparison.pk}, requested_by=actor, area=area)
+        comparison.task = progress
+        comparison.save(update_fields=["task"])
+        audit.record(actor, "insights.heard_started", comparison,
+                     after={"source": source_key, "filters": cleaned, "targets": inputs["targets"]})
+    return comparison
+
+
+def rerun_heard_comparison(actor: Any, comparison: Any) -> Any:
+    """The same comparison again (same source, filters and population tables), on today's data."""
+    require(actor, Action.ANALYSE, comparison)
+    return start_heard_comparison(actor, area=comparison.area, source_key=comparison.source_key,
+                                  targets=list(comparison.targets.all()), filters=comparison.filters)
+
+
+def execute_heard_comparison(comparison: Any, report: Report = _no_report) -> dict[str, Any]:
+    """The task's work, as the person who asked (their permissions are checked again). A problem with the inputs
+    (no matching characteristic, a source no longer theirs) is kept on the comparison with its message."""
+    from django.core.exceptions import PermissionDenied
+
+    from byconsent.insights import heard
+    from byconsent.insights.models import HeardComparison
+
+    HeardComparison.objects.filter(pk=comparison.pk).update(status=HeardComparison.Status.RUNNING, error="")
+    actor = comparison.created_by
+    try:
+        report(0.1, "Reading who took part")
+        participants = heard.load_participants(actor, comparison.source_key, comparison.area, comparison.filters,
+                                               about=comparison)
+        report(0.4, "Comparing with the population and protecting small numbers")
+        tables = [(t.name, t.targets) for t in comparison.targets.order_by("pk")]
+        result = heard.compare(participants, tables, comparison.threshold)
+    except (heard.HeardError, LookupError, PermissionDenied) as error:
+        message = str(error) if isinstance(error, heard.HeardError) else "Those participants are not available to you."
+        with transaction.atomic():
+            HeardComparison.objects.filter(pk=comparison.pk).update(
+                status=HeardComparison.Status.FAILED, error=message, finished_at=timezone.now())
+            audit.record("system", "insights.heard_failed", comparison, after={"error": message})
+        return {"error": message}
+    except Exception as error:
+        HeardComparison.objects.filter(pk=comparison.pk).update(status=HeardComparison.Status.FAILED,
+                                                                error=str(error)[:2000])
+        raise
+    with transaction.atomic():
+        HeardComparison.objects.filter(pk=comparison.pk).update(
+            status=HeardComparison.Status.DONE, result=result, error="", finished_at=timezone.now())
+        audit.record("system", "insights.heard_compared", comparison,
+                     after={"characteristics": [c["name"] for c in result["characteristics"]],
+                            "joint": [c["name"] for c in result["joint"]], "figures withheld": result["suppressed"]})
+    report(1.0, "Finished")
+    return {"characteristics compared": len(result["characteristics"]), "joint comparisons": len(result["joint"]),
+            "figures withheld": result["suppressed"]}
+
+
+# ---- police.uk street crime ------------------------------------------------------------------------------------------
+# One import for the whole platform: the analysis workspace and the public neighbourhood pages both read these rows.
+
+def force_of(area: Area | None) -> Area:
+    """The force (top of the tree) an area belongs to; the first force when no area is given."""
+    if area is not None:
+        root_id = int(area.path.strip("/").split("/")[0])
+        return area if area.pk == root_id else Area.objects.get(pk=root_id)
+    force = Area.objects.filter(parent__isnull=True).order_by("pk").first()
+    if force is None:
+        raise WorkspaceError("Set up the force's areas before importing crime figures.")
+    return force
+
+
+def start_crime_import(actor: Any, *, file_name: str, csv_text: str, area: Area | None = None) -> CrimeImport:
+    """Queue the import of a street-level file. A file covers a whole force and a re-published month replaces that
+    force's rows for every area, so importing needs the analyst role at force level whichever area is chosen."""
+    force = force_of(area)
+    require(actor, Action.ANALYSE, force)
+    with transaction.atomic():
+        crime_import = CrimeImport.objects.create(area=force, file_name=file_name[:255], created_by=actor)
         progress = tasks.start(f"Import street crime: {file_name}", "byconsent.insights.tasks.crime_import_task",
-                               {"import_id": crime_import.pk, "csv_text": csv_text}, requested_by=actor, area=area)
+                               {"import_id": crime_import.pk, "csv_text": csv_text}, requested_by=actor, area=force)
         crime_import.task = progress
         crime_import.save(update_fields=["task"])
-        audit.record(actor, "insights.crime_import_started", crime_import, after={"file": file_name})
+        audit.record(actor, "insights.crime_import_started", crime_import,
+                     after={"file": file_name, "characters": len(csv_text)})
+    return crime_import
+
+
+def import_street_crime(actor: Any, *, file_name: str, csv_text: str, area: Area | None = None,
+                        report: Report = _no_report) -> CrimeImport:
+    """The same import, at once rather than as a task (demo data, the command line, small files in tests)."""
+    force = force_of(area)
+    require(actor, Action.ANALYSE, force)
+    crime_import = CrimeImport.objects.create(area=force, file_name=file_name[:255],
+                                              created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    execute_crime_import(crime_import, csv_text, report)
+    crime_import.refresh_from_db()
     return crime_import
 
 
@@ -643,48 +790,83 @@ class ZoneIndex:
     def for_area(cls, area: Area) -> ZoneIndex:
         mapping: dict[str, tuple[int, int]] = {}
         for candidate in area.subtree().only("pk", "level", "zone_codes"):
-            for code in candidate.zone_codes or []:
+            for raw in candidate.zone_codes or []:
+                code = str(raw).strip().upper()
                 if code not in mapping or mapping[code][0] < candidate.level:
                     mapping[code] = (candidate.level, candidate.pk)
         return cls({code: pk for code, (_level, pk) in mapping.items()})
 
 
 def execute_crime_import(crime_import: CrimeImport, csv_text: str, report: Report = _no_report) -> dict[str, Any]:
-    """Valid rows are imported (a row already imported is skipped); every unreadable row is listed by line."""
+    """Store a street-level file so that the database holds exactly the file's rows for each force and month in it.
+
+    data.police.uk re-publishes earlier months with updated outcomes, so a month already imported for that force is
+    REPLACED: rows no longer in the file are removed, new or changed rows added, unchanged rows kept (importing the
+    same file twice adds and removes nothing). Every unreadable line is listed by number and the rest imported; a
+    file with no readable row changes nothing. Rows are placed in the deepest area of the force listing their LSOA
+    or data zone code; rows without a location, or with a code in no area, are counted and reported."""
     CrimeImport.objects.filter(pk=crime_import.pk).update(status=CrimeImport.Status.RUNNING)
     parsed = crime_csv.parse_street_csv(csv_text)
     report(0.2, f"Read {parsed.lines_read} rows")
-    zones = ZoneIndex.for_area(crime_import.area)
-    fingerprints = [row.fingerprint for row in parsed.rows]
-    existing: set[str] = set()
-    for start in range(0, len(fingerprints), 500):
-        existing.update(CrimeRecord.objects.filter(fingerprint__in=fingerprints[start:start + 500])
-                        .values_list("fingerprint", flat=True))
-    new_rows = [row for row in parsed.rows if row.fingerprint not in existing]
-    records = [CrimeRecord(crime_import=crime_import, fingerprint=row.fingerprint, crime_id=row.crime_id,
-                           month=row.month, reported_by=row.reported_by, falls_within=row.falls_within,
-                           longitude=row.longitude, latitude=row.latitude, location=row.location,
-                           lsoa_code=row.lsoa_code, lsoa_name=row.lsoa_name, crime_type=row.crime_type,
-                           last_outcome=row.last_outcome, area_id=zones.area_of.get(row.lsoa_code))
-               for row in new_rows]
+    force = force_of(crime_import.area)
+    zones = ZoneIndex.for_area(force)
+    groups: dict[tuple[str, date], list[crime_csv.CrimeRow]] = {}
+    for row in parsed.rows:
+        groups.setdefault((row.force, row.month), []).append(row)
+    added = removed = kept = re_placed = 0
     with transaction.atomic():
-        for start in range(0, len(records), 500):
-            CrimeRecord.objects.bulk_create(records[start:start + 500], ignore_conflicts=True)
-            report(0.2 + 0.7 * min(1.0, (start + 500) / max(1, len(records))), "Saving rows")
+        for number, ((force_name, month), rows) in enumerate(sorted(groups.items()), start=1):
+            present = {fingerprint: (pk, area_id) for pk, fingerprint, area_id in CrimeRecord.objects.filter(
+                falls_within=force_name, month=month).values_list("pk", "fingerprint", "area_id")}
+            wanted = {row.fingerprint for row in rows}
+            gone = [pk for fingerprint, (pk, _area) in present.items() if fingerprint not in wanted]
+            for start in range(0, len(gone), 500):
+                CrimeRecord.objects.filter(pk__in=gone[start:start + 500]).delete()
+            removed += len(gone)
+            moved: dict[int | None, list[int]] = {}
+            new_records = []
+            for row in rows:
+                area_id = zones.area_of.get(row.lsoa_code) if row.lsoa_code else None
+                if row.fingerprint in present:
+                    kept += 1
+                    pk, old_area = present[row.fingerprint]
+                    if old_area != area_id:  # zone codes changed since: place the row again
+                        moved.setdefault(area_id, []).append(pk)
+                    continue
+                new_records.append(CrimeRecord(
+                    crime_import=crime_import, fingerprint=row.fingerprint, crime_id=row.crime_id, month=row.month,
+                    reported_by=row.reported_by, falls_within=row.falls_within, longitude=row.longitude,
+                    latitude=row.latitude, location=row.location, lsoa_code=row.lsoa_code, lsoa_name=row.lsoa_name,
+                    crime_type=row.crime_type, last_outcome=row.last_outcome, area_id=area_id))
+            for area_id, pks in moved.items():
+                CrimeRecord.objects.filter(pk__in=pks).update(area_id=area_id)
+                re_placed += len(pks)
+            for start in range(0, len(new_records), 500):
+                CrimeRecord.objects.bulk_create(new_records[start:start + 500], ignore_conflicts=True)
+            added += len(new_records)
+            report(0.2 + 0.7 * number / len(groups), f"{force_name} {month:%Y-%m}: saved")
+        outside = sorted({row.lsoa_code for row in parsed.rows if row.lsoa_code and row.lsoa_code not in zones.area_of})
         crime_import.rows_read = parsed.lines_read
-        crime_import.rows_imported = len(records)
-        crime_import.rows_already_present = len(parsed.rows) - len(records)
-        crime_import.rows_without_location = sum(1 for row in parsed.rows if not row.lsoa_code)
-        crime_import.rows_outside_areas = sum(1 for r in records if r.lsoa_code and r.area_id is None)
+        crime_import.rows_imported = added
+        crime_import.rows_already_present = kept
+        crime_import.rows_without_location = parsed.without_location
+        crime_import.rows_outside_areas = sum(1 for row in parsed.rows
+                                              if row.lsoa_code and row.lsoa_code not in zones.area_of)
         crime_import.errors = parsed.errors
         crime_import.status = CrimeImport.Status.DONE_WITH_ERRORS if parsed.errors else CrimeImport.Status.DONE
         crime_import.save()
-        audit.record("system", "insights.crime_imported", crime_import,
-                     after={"imported": len(records), "errors": len(parsed.errors)})
-    return {"rows read": parsed.lines_read, "imported": len(records),
-            "already imported": crime_import.rows_already_present,
+        outcome = {
+            "rows read": parsed.lines_read, "imported": added, "already imported": kept,
+            "removed (no longer in a re-published month)": removed, "placed again in another area": re_placed,
             "without a location": crime_import.rows_without_location,
-            "outside your areas": crime_import.rows_outside_areas, "lines that could not be read": len(parsed.errors)}
+            "anti-social behaviour and other rows without a crime id": parsed.without_crime_id,
+            "outside your areas": crime_import.rows_outside_areas,
+            "codes in none of your areas": ", ".join(outside[:50]) + (" …" if len(outside) > 50 else ""),
+            "forces": ", ".join(parsed.forces), "months": ", ".join(f"{m:%Y-%m}" for m in parsed.months),
+            "lines that could not be read": len(parsed.errors)}
+        audit.record(crime_import.created_by or "system", "insights.crime_imported", crime_import,
+                     after={"file": crime_import.file_name, **outcome, "codes in none of your areas": outside[:500]})
+    return outcome
 
 
 def disclosure_threshold() -> int:
