@@ -7,6 +7,7 @@ its cleaned data into the values stored in the draft: see models.py for the shap
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from byconsent.core.models import Area, Channel
 from byconsent.core.postcodes import find_area, normalise_postcode, outward_code
+from byconsent.surveys import logic
 from byconsent.surveys.models import Publication, Question, QuestionType
 from byconsent.ui.forms import GovukDateWidget
 
@@ -319,20 +321,172 @@ class QuestionnaireForm(forms.Form):
             self.fields["area"].queryset = areas  # type: ignore[attr-defined]
 
 
+MAX_FILE_SIZE_MB = 25
+FILE_TYPE_LABELS = {"pdf": "PDF", "png": "PNG image", "jpeg": "JPEG image", "gif": "GIF image",
+                    "docx": "Word document (DOCX)"}
+CONDITION_TESTS = [
+    ("equals", _("is")),
+    ("not_equals", _("is not")),
+    ("includes", _("includes (multiple choice)")),
+    ("answered", _("has been answered")),
+    ("not_answered", _("has not been answered")),
+]
+
+
+def condition_values(question: Question) -> list[tuple[str, str]]:
+    """The answers a condition on this question can test for (empty: the value is typed in)."""
+    if question.type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE, QuestionType.LIKERT):
+        return choices_for(question)
+    if question.type == QuestionType.RATING:
+        return [(str(i), str(i)) for i in range(11)]
+    return []
+
+
+class ConditionsForm(forms.Form):
+    """Any number of conditions on earlier answers, and whether all or any of them must hold.
+
+    Works without JavaScript: "Add another condition" and "Remove" send the form, which comes back with a row more
+    or less and nothing lost. Only questions on earlier pages can be chosen; once a choice question is chosen, its
+    answer is picked from the question's own options (the form comes back with them when the question changes)."""
+
+    match = forms.ChoiceField(
+        label=_("When there is more than one condition"), widget=forms.RadioSelect, required=False,
+        choices=[(logic.MATCH_ALL, _("Show it only if all of them are true")),
+                 (logic.MATCH_ANY, _("Show it if any one of them is true"))])
+    count = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=50)
+
+    def __init__(self, data: Any = None, *, earlier: list[Question], rows: list[dict[str, Any]] | None = None,
+                 match: str = logic.MATCH_ALL) -> None:
+        super().__init__(data, prefix="c", initial={"match": match})
+        self.earlier = {q.key: q for q in earlier}
+        if data is not None:
+            rows = self.posted_rows(data)
+        rows = list(rows or [])
+        self.size = max(1, len(rows))
+        self.initial["count"] = self.size
+        question_choices = [("", str(_("Choose an earlier question")))] + [
+            (q.key, f"{q.text} ({q.key})") for q in earlier]
+        for i in range(self.size):
+            row = rows[i] if i < len(rows) else {}
+            n = i + 1
+            question = self.earlier.get(str(row.get("question") or ""))
+            self.fields[f"question_{i}"] = forms.ChoiceField(
+                label=_("Condition %(n)s: the answer to") % {"n": n}, choices=question_choices, required=False,
+                error_messages={"invalid_choice": _(
+                    "Condition %(n)s: choose a question from an earlier page. A condition cannot use the question "
+                    "itself, or a question on this page or a later one") % {"n": n}})
+            self.fields[f"op_{i}"] = forms.ChoiceField(label=_("Condition %(n)s: test") % {"n": n},
+                                                       choices=CONDITION_TESTS, required=False)
+            values = condition_values(question) if question is not None else []
+            if values:
+                self.fields[f"value_{i}"] = forms.ChoiceField(
+                    label=_("Condition %(n)s: answer") % {"n": n}, required=False,
+                    choices=[("", str(_("Choose an answer")))] + values,
+                    error_messages={"invalid_choice": _("Condition %(n)s: choose one of the answers to “%(q)s”") % {
+                        "n": n, "q": question.text if question else ""}})
+            else:
+                self.fields[f"value_{i}"] = forms.CharField(
+                    label=_("Condition %(n)s: answer") % {"n": n}, required=False, max_length=200,
+                    help_text=_("Choose the question and press “Update the answers to choose from” to pick from its "
+                                "options; leave blank for “has been answered”") if question is None else "",
+                    error_messages={"max_length": _("Condition %(n)s: the answer must be 200 characters or fewer")
+                                    % {"n": n}})
+            self.initial[f"question_{i}"] = row.get("question", "")
+            self.initial[f"op_{i}"] = row.get("op") or "equals"
+            self.initial[f"value_{i}"] = "" if row.get("value") is None else str(row.get("value"))
+        self.conditions: list[dict[str, Any]] = []
+
+    @classmethod
+    def from_show_if(cls, show_if: Any, earlier: list[Question]) -> ConditionsForm:
+        return cls(earlier=earlier, rows=logic.conditions_of(show_if), match=logic.match_of(show_if))
+
+    @staticmethod
+    def posted_rows(data: Any) -> list[dict[str, Any]]:
+        try:
+            count = max(0, min(50, int(data.get("c-count") or 0)))
+        except (TypeError, ValueError):
+            count = 0
+        return [{"question": data.get(f"c-question_{i}", ""), "op": data.get(f"c-op_{i}", "equals"),
+                 "value": data.get(f"c-value_{i}", "")} for i in range(count)]
+
+    @staticmethod
+    def posted_match(data: Any) -> str:
+        return logic.MATCH_ANY if data.get("c-match") == logic.MATCH_ANY else logic.MATCH_ALL
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows to show, each with its three bound fields."""
+        return [{"number": i + 1, "index": i, "question": self[f"question_{i}"], "op": self[f"op_{i}"],
+                 "value": self[f"value_{i}"]} for i in range(self.size)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        conditions = []
+        for i in range(self.size):
+            n = i + 1
+            key = data.get(f"question_{i}") or ""
+            op = data.get(f"op_{i}") or "equals"
+            value = (data.get(f"value_{i}") or "").strip()
+            if f"question_{i}" in self.errors:
+                continue
+            if not key:
+                if value:
+                    self.add_error(f"question_{i}", _("Condition %(n)s: choose the question it is about, or remove "
+                                                      "the condition") % {"n": n})
+                continue
+            question = self.earlier[key]
+            if op in logic.NEEDS_VALUE and not value and f"value_{i}" not in self.errors:
+                message = _("Condition %(n)s: choose the answer to look for") if condition_values(question) else \
+                    _("Condition %(n)s: enter the answer to look for, or choose “has been answered”")
+                self.add_error(f"value_{i}", message % {"n": n})
+            if op == "includes" and question.type != QuestionType.MULTIPLE_CHOICE:
+                self.add_error(f"op_{i}", _("Condition %(n)s: “includes” is for multiple-choice questions; use “is”")
+                               % {"n": n})
+            conditions.append({"question": key, "op": op,
+                               "value": "" if op in ("answered", "not_answered") else value})
+        self.conditions = conditions
+        return data
+
+    def show_if(self) -> list[dict[str, Any]] | dict[str, Any]:
+        return logic.make_show_if(self.conditions, self.cleaned_data.get("match") or logic.MATCH_ALL)
+
+
+def conditions_action(data: Any) -> tuple[list[dict[str, Any]], str] | None:
+    """When the press was "Add another condition", "Remove" or "Update the answers", the rows to show next (and the
+    match); None for a real save."""
+    rows = ConditionsForm.posted_rows(data)
+    if "c-add" in data:
+        return [*rows, {}], ConditionsForm.posted_match(data)
+    if "c-remove" in data:
+        try:
+            index = int(data.get("c-remove"))
+        except (TypeError, ValueError):
+            index = -1
+        return [r for i, r in enumerate(rows) if i != index], ConditionsForm.posted_match(data)
+    if "c-refresh" in data:
+        return rows, ConditionsForm.posted_match(data)
+    return None
+
+
+def initial_from_post(form_class: type[forms.Form], data: Any) -> dict[str, Any]:
+    """A form's POSTed values as `initial`, to show them again without error messages (after "Add another")."""
+    initial: dict[str, Any] = {}
+    for name, field in form_class.base_fields.items():
+        if isinstance(field, forms.MultipleChoiceField):
+            initial[name] = data.getlist(name)
+        elif isinstance(field, forms.BooleanField):
+            initial[name] = bool(data.get(name))
+        elif name in data:
+            initial[name] = data.get(name)
+    return initial
+
+
 class PageEditForm(forms.Form):
     title = forms.CharField(label=_("Page title"), max_length=200, error_messages={"required": _("Enter a title")})
     introduction = forms.CharField(label=_("Introduction"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    show_if_question = forms.CharField(label=_("Show this page only if the answer to (short name)"), required=False,
-                                       max_length=60, help_text=_("Leave blank to always show the page"))
-    show_if_value = forms.CharField(label=_("is"), required=False, max_length=200,
-                                    help_text=_("Leave blank for “has been answered”"))
 
-    def show_if(self) -> list[dict[str, Any]]:
-        question = (self.cleaned_data.get("show_if_question") or "").strip()
-        if not question:
-            return []
-        value = (self.cleaned_data.get("show_if_value") or "").strip()
-        return [{"question": question, "op": "equals" if value else "answered", "value": value}]
+
+def _number(value: Any) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 class QuestionEditForm(forms.Form):
@@ -347,19 +501,40 @@ class QuestionEditForm(forms.Form):
     options = forms.CharField(
         label=_("Options"), widget=forms.Textarea(attrs={"rows": 5}), required=False,
         help_text=_("One per line. For a grid these are the columns. End a line with * to make it exclusive "
-                    "(like “None of these”)."))
+                    "(like “None of these”). For an agreement scale, leave blank for the standard five points "
+                    "(Strongly agree to Strongly disagree) or enter your own labels."))
     rows = forms.CharField(label=_("Grid rows"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
                            help_text=_("One per line (grids only)"))
     allow_other = forms.BooleanField(label=_("Add “Other, please specify”"), required=False)
-    max_length = forms.IntegerField(label=_("Most characters allowed"), required=False, min_value=1,
-                                    max_value=20000)
+    max_length = forms.IntegerField(
+        label=_("Most characters allowed"), required=False, min_value=1, max_value=20000,
+        help_text=_("Short and long text only. Leave blank for 500 (short) or 5,000 (long)"),
+        error_messages={"invalid": _("Most characters allowed must be a whole number, like 1000"),
+                        "min_value": _("Most characters allowed must be between 1 and 20,000"),
+                        "max_value": _("Most characters allowed must be between 1 and 20,000")})
     minimum = forms.DecimalField(label=_("Smallest number allowed"), required=False,
-                                 help_text=_("Number questions only"))
+                                 help_text=_("Number questions only"),
+                                 error_messages={"invalid": _("Smallest number allowed must be a number, like 0")})
     maximum = forms.DecimalField(label=_("Largest number allowed"), required=False,
-                                 help_text=_("Number questions only"))
-    show_if_question = forms.CharField(label=_("Show only if the answer to (short name)"), required=False,
-                                       max_length=60)
-    show_if_value = forms.CharField(label=_("is"), required=False, max_length=200)
+                                 help_text=_("Number questions only"),
+                                 error_messages={"invalid": _("Largest number allowed must be a number, like 100")})
+    low_label = forms.CharField(label=_("Label for 0"), required=False, max_length=60,
+                                help_text=_("Rating 0 to 10 only. Leave blank for “Not at all likely”"),
+                                error_messages={"max_length": _("Label for 0 must be 60 characters or fewer")})
+    high_label = forms.CharField(label=_("Label for 10"), required=False, max_length=60,
+                                 help_text=_("Rating 0 to 10 only. Leave blank for “Extremely likely”"),
+                                 error_messages={"max_length": _("Label for 10 must be 60 characters or fewer")})
+    file_types = forms.MultipleChoiceField(
+        label=_("Types of file allowed"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(kind, FILE_TYPE_LABELS.get(kind, kind.upper())) for kind in FILE_SIGNATURES],
+        help_text=_("File upload only. The type is checked from the file's content, not its name. Leave all unticked "
+                    "for PDF, PNG, JPEG and Word"))
+    max_size_mb = forms.IntegerField(
+        label=_("Largest file size, in MB"), required=False, min_value=1, max_value=MAX_FILE_SIZE_MB,
+        help_text=_("File upload only. Leave blank for %(mb)s MB") % {"mb": DEFAULT_MAX_SIZE_MB},
+        error_messages={"invalid": _("Largest file size must be a whole number of MB, like 10"),
+                        "min_value": _("Largest file size must be between 1 and %(mb)s MB") % {"mb": MAX_FILE_SIZE_MB},
+                        "max_value": _("Largest file size must be between 1 and %(mb)s MB") % {"mb": MAX_FILE_SIZE_MB}})
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -369,7 +544,68 @@ class QuestionEditForm(forms.Form):
             self.add_error("options", _("Enter at least one option, one per line"))
         if kind == QuestionType.GRID and not (data.get("rows") or "").strip():
             self.add_error("rows", _("Enter at least one row, one per line"))
+        low, high = data.get("minimum"), data.get("maximum")
+        if kind == QuestionType.NUMBER and low is not None and high is not None and low >= high:
+            self.add_error("maximum", _("Largest number allowed must be more than the smallest number allowed"))
         return data
+
+    def question_fields(self) -> dict[str, Any]:
+        """The cleaned form as the service's fields (settings only for the chosen type)."""
+        data = self.cleaned_data
+        kind = data["type"]
+        settings: dict[str, Any] = {}
+        if data.get("allow_other") and kind in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE,
+                                                QuestionType.LIKERT):
+            settings["allow_other"] = True
+        if kind in (QuestionType.SHORT_TEXT, QuestionType.LONG_TEXT) and data.get("max_length"):
+            settings["max_length"] = data["max_length"]
+        if kind == QuestionType.NUMBER:
+            for name, key in (("minimum", "min"), ("maximum", "max")):
+                if data.get(name) is not None:
+                    settings[key] = _number(data[name])
+        if kind == QuestionType.RATING:
+            for name in ("low_label", "high_label"):
+                if (data.get(name) or "").strip():
+                    settings[name] = data[name].strip()
+        if kind == QuestionType.FILE:
+            if data.get("file_types"):
+                settings["file_types"] = [k for k in FILE_SIGNATURES if k in data["file_types"]]
+            if data.get("max_size_mb"):
+                settings["max_size_mb"] = data["max_size_mb"]
+        if kind == QuestionType.GRID:
+            settings["rows"] = option_lines(data.get("rows", ""))
+        return {"key": data["key"], "type": kind, "text": data["text"], "hint": data.get("hint", ""),
+                "required": bool(data.get("required")), "options": option_lines(data.get("options", "")),
+                "settings": settings}
+
+    @staticmethod
+    def initial_for(question: Question) -> dict[str, Any]:
+        settings = question.settings or {}
+        return {"text": question.text, "key": question.key, "type": question.type, "hint": question.hint,
+                "required": question.required,
+                "options": "\n".join(o["label"] + ("*" if o.get("exclusive") else "") for o in question.options),
+                "rows": "\n".join(r["label"] for r in settings.get("rows", [])),
+                "allow_other": bool(settings.get("allow_other")), "max_length": settings.get("max_length"),
+                "minimum": settings.get("min"), "maximum": settings.get("max"),
+                "low_label": settings.get("low_label", ""), "high_label": settings.get("high_label", ""),
+                "file_types": settings.get("file_types", []), "max_size_mb": settings.get("max_size_mb")}
+
+
+def option_value(label: str, index: int) -> str:
+    value = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:40]
+    return value or f"option_{index + 1}"
+
+
+def option_lines(text: str) -> list[dict[str, Any]]:
+    """Options typed one per line; a trailing * makes an option exclusive."""
+    options = []
+    for index, line in enumerate(line.strip() for line in (text or "").splitlines()):
+        if not line:
+            continue
+        exclusive = line.endswith("*")
+        label = line.rstrip("*").strip()
+        options.append({"value": option_value(label, index), "label": label, "exclusive": exclusive})
+    return options
 
 
 class StaffEntryForm(forms.Form):

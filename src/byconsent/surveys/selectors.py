@@ -71,10 +71,28 @@ def answer_summary(version: QuestionnaireVersion, answers: dict[str, Any]) -> li
     return sections
 
 
+@dataclass
+class ConditionSubject:
+    """What the logic descriptions need of a question: its wording and its answers' labels."""
+    text: str
+    labels: dict[str, str]
+
+    def option_labels(self) -> dict[str, str]:
+        return self.labels
+
+
+def condition_subjects(questions: list[Question]) -> dict[str, ConditionSubject]:
+    return {q.key: ConditionSubject(q.text, dict(choices_for(q)) if q.type in (
+        QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE, QuestionType.LIKERT) else {}) for q in questions}
+
+
 def printable_pages(version: QuestionnaireVersion) -> list[dict[str, Any]]:
-    """Every page and question with its choices spelled out, for the paper version."""
+    """Every page and question with its choices spelled out and its logic in words ("the answer to “…” is “…” or
+    …"), for the paper version and the builder."""
+    pages = list(version.pages.prefetch_related("questions"))
+    by_key = condition_subjects([q for page in pages for q in page.questions.all()])
     out = []
-    for page in version.pages.prefetch_related("questions"):
+    for page in pages:
         questions = []
         for question in page.questions.all():
             choices: list[tuple[str, str]] = []
@@ -86,9 +104,11 @@ def printable_pages(version: QuestionnaireVersion) -> list[dict[str, Any]]:
                 choices = [(str(o["value"]), str(o["label"])) for o in question.options]
             questions.append({"question": question, "choices": choices,
                               "rows": question.settings.get("rows", []), "columns": question.options,
-                              "conditions": [logic.describe(c) for c in question.show_if]})
+                              "conditions": logic.describe_all(question.show_if, by_key),
+                              "match_any": logic.match_of(question.show_if) == logic.MATCH_ANY})
         out.append({"page": page, "questions": questions,
-                    "conditions": [logic.describe(c) for c in page.show_if]})
+                    "conditions": logic.describe_all(page.show_if, by_key),
+                    "match_any": logic.match_of(page.show_if) == logic.MATCH_ANY})
     return out
 
 

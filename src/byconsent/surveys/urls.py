@@ -22,6 +22,8 @@ urlpatterns = [
     path("staff/surveys/<int:pk>/about-you/", views.staff_add_demographics, name="staff_add_demographics"),
     path("staff/surveys/<int:pk>/pages/new/", views.staff_page_form, name="staff_page_add"),
     path("staff/surveys/<int:pk>/pages/<int:page_id>/", views.staff_page_form, name="staff_page_edit"),
+    path("staff/surveys/<int:pk>/pages/<int:page_id>/move/", views.staff_move_page, name="staff_move_page"),
+    path("staff/surveys/<int:pk>/pages/<int:page_id>/remove/", views.staff_delete_page, name="staff_page_delete"),
     path("staff/surveys/<int:pk>/pages/<int:page_id>/questions/new/", views.staff_question_form,
          name="staff_question_add"),
     path("staff/surveys/<int:pk>/questions/<int:question_id>/", views.staff_question_form,

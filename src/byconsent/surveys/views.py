@@ -21,6 +21,7 @@ from byconsent.core.ratelimit import rate_limited
 from byconsent.core.views import staff_required
 from byconsent.surveys import logic, reports, selectors, services
 from byconsent.surveys.forms import (
+    ConditionsForm,
     ImportForm,
     ModerateAnswerForm,
     PageEditForm,
@@ -33,6 +34,8 @@ from byconsent.surveys.forms import (
     StaffEntryForm,
     StartForm,
     SubmitForm,
+    conditions_action,
+    initial_from_post,
 )
 from byconsent.surveys.models import Draft, Page, Question, Questionnaire, QuestionType, TextAnswer, new_token
 from byconsent.surveys.services import SurveyClosed
@@ -280,10 +283,10 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     questionnaire = _staff_questionnaire(request, pk)
     version = questionnaire.current_version
     return render(request, "surveys/staff/detail.html", {
-        "questionnaire": questionnaire, "version": version, "pages": services.pages_of(version) if version else [],
+        "questionnaire": questionnaire, "version": version,
+        "pages": selectors.printable_pages(version) if version else [],
         "frozen": version.is_frozen if version else False, "response_count": questionnaire.responses.count(),
-        "versions": questionnaire.versions.all(), "history": audit.entries_for(questionnaire)[:20],
-        "describe": logic.describe})
+        "versions": questionnaire.versions.all(), "history": audit.entries_for(questionnaire)[:20]})
 
 
 @require_POST
@@ -307,71 +310,115 @@ def staff_add_demographics(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("surveys:staff_detail", pk=pk)
 
 
+def _builder_page(questionnaire: Questionnaire, page_id: int) -> Page | None:
+    """A page of the version being built (None when it belongs to an earlier version: a stale form or link)."""
+    page = get_object_or_404(Page, pk=page_id, version__questionnaire=questionnaire)
+    return page if page.version_id == questionnaire.current_version_id else None
+
+
+def _stale(request: HttpRequest, pk: int) -> HttpResponse:
+    messages.info(request, _("That was part of an earlier version of the questionnaire, or has already been changed. "
+                             "This is the version you can edit now."))
+    return redirect("surveys:staff_detail", pk=pk)
+
+
+def _frozen_warning(questionnaire: Questionnaire) -> str:
+    version = questionnaire.current_version
+    if version is not None and version.is_frozen:
+        return _("This questionnaire has responses: saving makes a new version, and earlier responses keep the "
+                 "version they answered.")
+    return ""
+
+
+def _conditions(post: Any, earlier: list[Question], show_if: Any) -> tuple[ConditionsForm, bool]:
+    """The conditions form for this request, and whether the press only changed its rows (add, remove, update)."""
+    action = conditions_action(post) if post is not None else None
+    if action is not None:
+        return ConditionsForm(earlier=earlier, rows=action[0], match=action[1]), True
+    if post is not None:
+        return ConditionsForm(post, earlier=earlier), False
+    return ConditionsForm.from_show_if(show_if, earlier), False
+
+
 @staff_required(Action.MANAGE_ENGAGEMENT)
 def staff_page_form(request: HttpRequest, pk: int, page_id: int | None = None) -> HttpResponse:
     questionnaire = _staff_questionnaire(request, pk)
-    existing = get_object_or_404(Page, pk=page_id, version__questionnaire=questionnaire) if page_id else None
-    initial = None
-    if existing is not None:
-        condition = existing.show_if[0] if existing.show_if else {}
-        initial = {"title": existing.title, "introduction": existing.introduction,
-                   "show_if_question": condition.get("question", ""), "show_if_value": condition.get("value", "")}
-    form = PageEditForm(_post(request), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        fields = {"title": form.cleaned_data["title"], "introduction": form.cleaned_data["introduction"],
-                  "show_if": form.show_if()}
-        if existing is None:
-            services.add_page(request.user, questionnaire, **fields)
-        else:
-            services.update_page(request.user, existing, **fields)
-        messages.success(request, _("Page saved."))
-        return redirect("surveys:staff_detail", pk=pk)
+    version = questionnaire.current_version
+    if version is None:
+        raise Http404
+    existing = _builder_page(questionnaire, page_id) if page_id else None
+    if page_id and existing is None:
+        return _stale(request, pk)
+    post = _post(request)
+    conditions, rows_only = _conditions(post, services.earlier_questions(version, existing),
+                                        existing.show_if if existing else [])
+    if rows_only:
+        form = PageEditForm(initial=initial_from_post(PageEditForm, post))
+    elif post is not None:
+        form = PageEditForm(post)
+        valid = form.is_valid()
+        if conditions.is_valid() and valid:
+            fields = {"title": form.cleaned_data["title"], "introduction": form.cleaned_data["introduction"],
+                      "show_if": conditions.show_if()}
+            try:
+                if existing is None:
+                    services.add_page(request.user, questionnaire, **fields)
+                else:
+                    services.update_page(request.user, existing, **fields)
+            except ValueError as error:  # a condition the service refused, or a stale page
+                conditions.add_error(None, str(error))
+            else:
+                messages.success(request, _("Page saved."))
+                return redirect("surveys:staff_detail", pk=pk)
+    else:
+        form = PageEditForm(initial={"title": existing.title, "introduction": existing.introduction}
+                            if existing else None)
     return render(request, "surveys/staff/form.html", {
-        "form": form, "questionnaire": questionnaire, "heading": _("Edit page") if existing else _("Add a page")})
+        "form": form, "conditions": conditions, "all_forms": [form, conditions], "questionnaire": questionnaire,
+        "subject": _("page"), "heading": _("Edit page") if existing else _("Add a page"),
+        "warning": _frozen_warning(questionnaire)})
 
 
-def _lines(text: str) -> list[dict[str, Any]]:
-    options = []
-    for index, line in enumerate(line.strip() for line in (text or "").splitlines()):
-        if not line:
-            continue
-        exclusive = line.endswith("*")
-        label = line.rstrip("*").strip()
-        options.append({"value": selectors.slug_value(label, index), "label": label, "exclusive": exclusive})
-    return options
+@require_POST
+@staff_required(Action.MANAGE_ENGAGEMENT)
+def staff_move_page(request: HttpRequest, pk: int, page_id: int) -> HttpResponse:
+    questionnaire = _staff_questionnaire(request, pk)
+    page = _builder_page(questionnaire, page_id)
+    if page is None:
+        return _stale(request, pk)
+    try:
+        expected = int(request.POST.get("position", ""))
+    except ValueError:
+        expected = None
+    try:
+        services.move_page(request.user, page, -1 if request.POST.get("direction") == "up" else 1,
+                           expected_position=expected)
+    except ValueError as error:
+        messages.error(request, str(error))
+    return redirect("surveys:staff_detail", pk=pk)
 
 
-def _question_fields(data: dict[str, Any]) -> dict[str, Any]:
-    settings: dict[str, Any] = {}
-    if data.get("allow_other"):
-        settings["allow_other"] = True
-    if data.get("max_length"):
-        settings["max_length"] = data["max_length"]
-    for name, key in (("minimum", "min"), ("maximum", "max")):
-        if data.get(name) is not None:
-            number = data[name]
-            settings[key] = int(number) if number == number.to_integral_value() else float(number)
-    if data.get("type") == QuestionType.GRID:
-        settings["rows"] = _lines(data.get("rows", ""))
-    show_if = []
-    if data.get("show_if_question"):
-        op = "equals" if data.get("show_if_value") else "answered"
-        show_if = [{"question": data["show_if_question"], "op": op, "value": data.get("show_if_value", "")}]
-    return {"key": data["key"], "type": data["type"], "text": data["text"], "hint": data.get("hint", ""),
-            "required": bool(data.get("required")), "options": _lines(data.get("options", "")),
-            "settings": settings, "show_if": show_if}
-
-
-def _question_initial(question: Question) -> dict[str, Any]:
-    condition = question.show_if[0] if question.show_if else {}
-    return {"text": question.text, "key": question.key, "type": question.type, "hint": question.hint,
-            "required": question.required,
-            "options": "\n".join(o["label"] + ("*" if o.get("exclusive") else "") for o in question.options),
-            "rows": "\n".join(r["label"] for r in question.settings.get("rows", [])),
-            "allow_other": bool(question.settings.get("allow_other")),
-            "max_length": question.settings.get("max_length"),
-            "minimum": question.settings.get("min"), "maximum": question.settings.get("max"),
-            "show_if_question": condition.get("question", ""), "show_if_value": condition.get("value", "")}
+@staff_required(Action.MANAGE_ENGAGEMENT)
+def staff_delete_page(request: HttpRequest, pk: int, page_id: int) -> HttpResponse:
+    """A confirmation page, then the removal (refused, naming them, while later conditions use its answers)."""
+    questionnaire = _staff_questionnaire(request, pk)
+    page = _builder_page(questionnaire, page_id)
+    if page is None:
+        return _stale(request, pk)
+    questions = list(page.questions.all())
+    blockers = services.dependents(page.version, {q.key for q in questions}, except_page=page)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.delete_page(request.user, page)
+        except ValueError as problem:
+            error = str(problem)
+        else:
+            messages.success(request, _("The page “%(title)s” was removed.") % {"title": page.title})
+            return redirect("surveys:staff_detail", pk=pk)
+    return render(request, "surveys/staff/delete_page.html", {
+        "questionnaire": questionnaire, "page": page, "questions": questions, "blockers": blockers,
+        "error": error, "warning": _frozen_warning(questionnaire)})
 
 
 @require_POST
@@ -379,7 +426,14 @@ def _question_initial(question: Question) -> dict[str, Any]:
 def staff_move_question(request: HttpRequest, pk: int, question_id: int) -> HttpResponse:
     questionnaire = _staff_questionnaire(request, pk)
     question = get_object_or_404(Question, pk=question_id, page__version__questionnaire=questionnaire)
-    services.move_question(request.user, question, -1 if request.POST.get("direction") == "up" else 1)
+    if question.page.version_id != questionnaire.current_version_id:
+        return _stale(request, pk)
+    try:
+        expected = int(request.POST.get("position", ""))
+    except ValueError:
+        expected = None
+    services.move_question(request.user, question, -1 if request.POST.get("direction") == "up" else 1,
+                           expected_position=expected)
     return redirect("surveys:staff_detail", pk=pk)
 
 
@@ -387,33 +441,53 @@ def staff_move_question(request: HttpRequest, pk: int, question_id: int) -> Http
 def staff_question_form(request: HttpRequest, pk: int, page_id: int | None = None,
                         question_id: int | None = None) -> HttpResponse:
     questionnaire = _staff_questionnaire(request, pk)
-    question = get_object_or_404(Question, pk=question_id, page__version__questionnaire=questionnaire) \
-        if question_id else None
-    target = get_object_or_404(Page, pk=page_id, version__questionnaire=questionnaire) if page_id else None
-    form = QuestionEditForm(_post(request), initial=_question_initial(question) if question else None)
-    if request.method == "POST":
-        if "delete" in request.POST and question is not None:
-            services.delete_question(request.user, question)
+    version = questionnaire.current_version
+    if version is None:
+        raise Http404
+    question = get_object_or_404(Question.objects.select_related("page"), pk=question_id,
+                                 page__version__questionnaire=questionnaire) if question_id else None
+    target = _builder_page(questionnaire, page_id) if page_id else None
+    if (question is not None and question.page.version_id != version.pk) or (page_id and target is None):
+        return _stale(request, pk)
+    page = question.page if question is not None else target
+    post = _post(request)
+    conditions, rows_only = _conditions(post, services.earlier_questions(version, page),
+                                        question.show_if if question else [])
+    if rows_only:
+        form = QuestionEditForm(initial=initial_from_post(QuestionEditForm, post))
+    elif post is not None:
+        form = QuestionEditForm(post)
+        if "delete" in post and question is not None:
+            try:
+                services.delete_question(request.user, question)
+            except ValueError as error:
+                messages.error(request, str(error))
+                return redirect("surveys:staff_question_edit", pk=pk, question_id=question.pk)
             messages.success(request, _("Question removed."))
             return redirect("surveys:staff_detail", pk=pk)
-        if form.is_valid():
+        valid = form.is_valid()
+        if conditions.is_valid() and valid:
+            fields = {**form.question_fields(), "show_if": conditions.show_if()}
             try:
                 if question is None:
                     assert target is not None
-                    services.add_question(request.user, target, **_question_fields(form.cleaned_data))
+                    services.add_question(request.user, target, **fields)
                 else:
-                    services.update_question(request.user, question, **_question_fields(form.cleaned_data))
+                    services.update_question(request.user, question, **fields)
+            except services.ConditionError as error:
+                conditions.add_error(None, str(error))
             except ValueError as error:
                 form.add_error("key", str(error))
             else:
                 messages.success(request, _("Question saved."))
                 return redirect("surveys:staff_detail", pk=pk)
+    else:
+        form = QuestionEditForm(initial=QuestionEditForm.initial_for(question) if question else None)
     return render(request, "surveys/staff/form.html", {
-        "form": form, "questionnaire": questionnaire, "can_delete": question is not None,
+        "form": form, "conditions": conditions, "all_forms": [form, conditions], "questionnaire": questionnaire,
+        "can_delete": question is not None, "subject": _("question"),
         "heading": _("Edit question") if question else _("Add a question"),
-        "warning": _("This questionnaire has responses: saving makes a new version, and earlier responses keep the "
-                     "version they answered.") if questionnaire.current_version
-        and questionnaire.current_version.is_frozen else ""})
+        "warning": _frozen_warning(questionnaire)})
 
 
 # ---- staff: entering paper, phone, email and focus-group responses ---------------------------------------------
