@@ -311,9 +311,10 @@ def staff_add_demographics(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _builder_page(questionnaire: Questionnaire, page_id: int) -> Page | None:
-    """A page of the version being built (None when it belongs to an earlier version: a stale form or link)."""
-    page = get_object_or_404(Page, pk=page_id, version__questionnaire=questionnaire)
-    return page if page.version_id == questionnaire.current_version_id else None
+    """A page of the version being built (None when it belongs to an earlier version or is gone: a stale form or
+    link, or the second press of a button)."""
+    page = Page.objects.filter(pk=page_id, version__questionnaire=questionnaire).first()
+    return page if page is not None and page.version_id == questionnaire.current_version_id else None
 
 
 def _stale(request: HttpRequest, pk: int) -> HttpResponse:

@@ -1,0 +1,176 @@
+"""The builder's type settings (validated, GOV.UK messages), moving and removing pages, and the versioning rule:
+once a version has responses, every change makes a new version and responses keep theirs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from byconsent.core.models import AuditEntry
+from byconsent.surveys import logic, services
+from byconsent.surveys.forms import PageForm
+from byconsent.surveys.models import new_token
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(version: Any) -> list[str]:
+    return list(version.pages.order_by("position", "id").values_list("title", flat=True))
+
+
+def add(client: Any, survey: Any, page: Any, **fields: Any) -> Any:
+    return client.post(reverse("surveys:staff_question_add", args=[survey.pk, page.pk]),
+                        {"text": "Q", "key": "q", **fields})
+
+
+# ---- type settings ----------------------------------------------------------------------------------------------
+
+def test_file_settings_are_saved_and_checked(officer: Any, client_for: Any, survey: Any) -> None:
+    client = client_for(officer)
+    page = survey.current_version.pages.get(title="More")
+    too_big = add(client, survey, page, type="file", max_size_mb="100").content.decode()
+    assert "Largest file size must be between 1 and 25 MB" in too_big and "There is a problem" in too_big
+    not_number = add(client, survey, page, type="file", max_size_mb="ten").content.decode()
+    assert "Largest file size must be a whole number of MB, like 10" in not_number
+    assert add(client, survey, page, type="file", max_size_mb="5", file_types=["png", "pdf"]).status_code == 302
+    question = page.questions.get(key="q")
+    assert question.settings == {"file_types": ["pdf", "png"], "max_size_mb": 5}
+    form = client.get(reverse("surveys:staff_question_edit", args=[survey.pk, question.pk])).content.decode()
+    assert 'value="png" checked' in form and 'value="gif" checked' not in form and 'value="5"' in form
+    hint = str(PageForm([question]).fields["q"].help_text)
+    assert "PDF, PNG, up to 5 MB" in hint
+
+
+def test_number_limits_must_make_sense(officer: Any, client_for: Any, survey: Any) -> None:
+    client = client_for(officer)
+    page = survey.current_version.pages.get(title="More")
+    reply = add(client, survey, page, type="number", minimum="10", maximum="5").content.decode()
+    assert "Largest number allowed must be more than the smallest number allowed" in reply
+    assert not page.questions.filter(key="q").exists()
+    assert add(client, survey, page, type="number", minimum="-5", maximum="2.5").status_code == 302
+    assert page.questions.get(key="q").settings == {"min": -5, "max": 2.5}
+
+
+def test_rating_labels_text_limit_and_settings_of_other_types_ignored(officer: Any, client_for: Any,
+                                                                       survey: Any) -> None:
+    client = client_for(officer)
+    page = survey.current_version.pages.get(title="More")
+    long_label = add(client, survey, page, type="rating", low_label="x" * 61).content.decode()
+    assert "Label for 0 must be 60 characters or fewer" in long_label
+    add(client, survey, page, type="rating", low_label="Very poor", high_label="Excellent", max_size_mb="5",
+        file_types=["pdf"], max_length="40")
+    rating = page.questions.get(key="q")
+    assert rating.settings == {"low_label": "Very poor", "high_label": "Excellent"}
+    labels = dict(PageForm([rating]).fields["q"].choices)
+    assert labels["0"] == "0 – Very poor" and labels["10"] == "10 – Excellent"
+    add(client, survey, page, type="long_text", max_length="40", key="story")
+    story = page.questions.get(key="story")
+    assert story.settings == {"max_length": 40}
+    form = PageForm([story], {"story": "x" * 41})
+    assert not form.is_valid() and "must be 40 characters or fewer" in form.errors["story"][0]
+    bad_limit = add(client, survey, page, type="long_text", max_length="0", key="other").content.decode()
+    assert "Most characters allowed must be between 1 and 20,000" in bad_limit
+
+
+def test_agreement_scale_labels_and_grid_rows(officer: Any, client_for: Any, survey: Any) -> None:
+    client = client_for(officer)
+    page = survey.current_version.pages.get(title="More")
+    add(client, survey, page, type="likert", options="Very happy\nHappy\nUnhappy", key="mood")
+    mood = page.questions.get(key="mood")
+    assert [c[1] for c in PageForm([mood]).fields["mood"].choices] == ["Very happy", "Happy", "Unhappy"]
+    no_rows = add(client, survey, page, type="grid", options="Good\nPoor", key="g").content.decode()
+    assert "Enter at least one row, one per line" in no_rows
+    add(client, survey, page, type="grid", options="Good\nPoor", rows="Speed\nCare", key="g")
+    assert [r["label"] for r in page.questions.get(key="g").settings["rows"]] == ["Speed", "Care"]
+
+
+# ---- moving and removing pages -------------------------------------------------------------------------------
+
+def test_move_pages_once_per_press_and_never_above_what_they_depend_on(officer: Any, client_for: Any,
+                                                                        survey: Any) -> None:
+    client = client_for(officer)
+    version = survey.current_version
+    assert titles(version) == ["Your views", "Speeding", "More", "About you"]
+    more = version.pages.get(title="More")
+    url = reverse("surveys:staff_move_page", args=[survey.pk, more.pk])
+    client.post(url, {"direction": "up", "position": "3"})
+    client.post(url, {"direction": "up", "position": "3"})  # the same press again: nothing more moves
+    assert titles(version) == ["Your views", "More", "Speeding", "About you"]
+    speeding = version.pages.get(title="Speeding")
+    client.post(reverse("surveys:staff_move_page", args=[survey.pk, speeding.pk]), {"direction": "up",
+                                                                                     "position": "3"})
+    refused = client.post(reverse("surveys:staff_move_page", args=[survey.pk, speeding.pk]),
+                          {"direction": "up", "position": "2"}, follow=True).content.decode()
+    assert "This page cannot move there, because the page “Speeding” depends on “priorities”" in refused
+    assert titles(version) == ["Your views", "Speeding", "More", "About you"]
+    assert AuditEntry.objects.filter(action="questionnaire.page_moved").count() == 2
+
+
+def test_remove_a_page_after_confirming_unless_conditions_need_it(officer: Any, client_for: Any,
+                                                                   survey: Any) -> None:
+    client = client_for(officer)
+    version = survey.current_version
+    first = version.pages.get(title="Your views")
+    url = reverse("surveys:staff_page_delete", args=[survey.pk, first.pk])
+    confirm = client.get(url).content.decode()
+    assert "the page “Speeding”" in confirm and "Yes, remove this page" not in confirm
+    refused = client.post(url).content.decode()
+    assert "cannot be removed, because the page “Speeding” depend" in refused
+    assert version.pages.filter(pk=first.pk).exists()
+    more = version.pages.get(title="More")
+    url = reverse("surveys:staff_page_delete", args=[survey.pk, more.pk])
+    page = client.get(url).content.decode()
+    assert "Yes, remove this page" in page and "Its 6 questions go with it" in page
+    assert client.post(url).status_code == 302
+    assert client.post(url).status_code == 302  # a second press: nothing else happens
+    assert titles(version) == ["Your views", "Speeding", "About you"]
+    assert AuditEntry.objects.filter(action="questionnaire.page_removed").count() == 1
+
+
+def test_removing_a_question_others_depend_on_is_refused(officer: Any, survey: Any) -> None:
+    priorities = survey.current_version.pages.get(title="Your views").questions.get(key="priorities")
+    with pytest.raises(ValueError, match="the page “Speeding”"):
+        services.delete_question(officer, priorities)
+    with pytest.raises(ValueError, match="short name cannot change"):
+        services.update_question(officer, priorities, key="focus")
+
+
+# ---- versions ---------------------------------------------------------------------------------------------------
+
+def test_every_page_change_after_responses_makes_a_new_version(officer: Any, client_for: Any,
+                                                               survey: Any) -> None:
+    client = client_for(officer)
+    first_version = survey.current_version
+    response = services.record_staff_response(officer, survey, channel="paper", submission_token=new_token(),
+                                              answers={"safe": "agree"})
+    more = first_version.pages.get(title="More")
+    client.post(reverse("surveys:staff_move_page", args=[survey.pk, more.pk]), {"direction": "up",
+                                                                                 "position": "3"})
+    survey.refresh_from_db()
+    second = survey.current_version
+    assert second.number == 2
+    assert titles(first_version) == ["Your views", "Speeding", "More", "About you"]
+    assert titles(second) == ["Your views", "More", "Speeding", "About you"]
+    # The old page's address is stale now: the builder says so and changes nothing.
+    stale = client.post(reverse("surveys:staff_page_delete", args=[survey.pk, more.pk]), follow=True)
+    assert "earlier version" in stale.content.decode() and titles(first_version)[2] == "More"
+    services.record_staff_response(officer, survey, channel="paper", submission_token=new_token(),
+                                   answers={"safe": "agree"})
+    new_more = second.pages.get(title="More")
+    client.post(reverse("surveys:staff_page_edit", args=[survey.pk, new_more.pk]), {
+        "title": "More", "c-count": "2", "c-match": "any", "c-question_0": "safe", "c-op_0": "equals",
+        "c-value_0": "agree", "c-question_1": "safe", "c-op_1": "equals", "c-value_1": "disagree"})
+    survey.refresh_from_db()
+    third = survey.current_version
+    assert third.number == 3 and logic.match_of(third.pages.get(title="More").show_if) == "any"
+    assert second.pages.get(title="More").show_if == []
+    services.record_staff_response(officer, survey, channel="paper", submission_token=new_token(),
+                                   answers={"safe": "agree"})
+    client.post(reverse("surveys:staff_page_delete", args=[survey.pk, third.pages.get(title="More").pk]))
+    survey.refresh_from_db()
+    assert survey.current_version.number == 4 and "More" not in titles(survey.current_version)
+    assert "More" in titles(third)
+    response.refresh_from_db()
+    assert response.version == first_version
