@@ -1,6 +1,7 @@
 """What the surveys app holds about a person, and how it is exported, erased and expired.
 
-- Drafts: unfinished answers; kept 90 days after the last change, then deleted.
+- Drafts: unfinished answers; kept 90 days after the last change, then deleted with the files uploaded to them
+  (rows and stored files). The same retention run deletes uploaded files no draft or response refers to any more.
 - Responses linked to an account (only when the person chose it) or published with a name: erasure unlinks them
   and removes the name; the anonymous answers stay so published totals remain true.
 """
@@ -25,12 +26,18 @@ def _export_drafts(person: Any) -> list[dict[str, Any]]:
 
 
 def _erase_drafts(person: Any) -> int:
-    return int(Draft.objects.filter(Q(user=person) | Q(email__iexact=person.email)).delete()[0])
+    from byconsent.surveys.services import delete_drafts
+
+    return delete_drafts(Draft.objects.filter(Q(user=person) | Q(email__iexact=person.email)), reason="erasure")
 
 
 def _expire_drafts(cutoff: Any) -> int:
-    """Unfinished drafts, and the receipt links of finished ones, go 90 days after the last save."""
-    return int(Draft.objects.filter(updated_on__lt=cutoff.date()).delete()[0])
+    """Unfinished drafts (with their files), and the receipt links of finished ones, go 90 days after the last save;
+    then files nothing refers to any more. Returns drafts plus files deleted."""
+    from byconsent.surveys.services import delete_drafts, sweep_unreferenced_files
+
+    drafts = delete_drafts(Draft.objects.filter(updated_on__lt=cutoff.date()), reason="retention")
+    return drafts + sweep_unreferenced_files()
 
 
 def _export_responses(person: Any) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ found the draft by it); it writes no IP address, and an anonymous response carri
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.core.files.base import File
@@ -403,6 +404,100 @@ def add_demographic_block(actor: Any, questionnaire: Questionnaire) -> Page:
                 options=[{**o, "label": str(o["label"])} for o in spec.get("options", [])],
                 settings=spec.get("settings", {}), is_demographic=spec["type"] != QuestionType.POSTCODE)
     return page
+
+
+# ---- retention of drafts and their files --------------------------------------------------------------------------
+
+UNREFERENCED_FILE_GRACE = timedelta(days=1)
+
+
+def _storage() -> Any:
+    return UploadedFile._meta.get_field("file").storage  # type: ignore[attr-defined]
+
+
+def _delete_stored_files(names: list[str]) -> None:
+    """Remove files from storage once the rows that pointed at them are gone for good (after the commit: a rolled
+    back deletion keeps its files)."""
+    storage = _storage()
+
+    def remove() -> None:
+        for name in names:
+            if name:
+                storage.delete(name)
+
+    transaction.on_commit(remove)
+
+
+def delete_drafts(drafts: Any, *, reason: str) -> int:
+    """Delete unfinished drafts (a queryset) and the files uploaded to them, rows and stored files alike. Safe to
+    repeat. Returns the number of drafts deleted."""
+    with transaction.atomic():
+        ids = list(drafts.values_list("pk", flat=True))
+        if not ids:
+            return 0
+        files = UploadedFile.objects.filter(draft_id__in=ids, response__isnull=True)
+        names = list(files.values_list("file", flat=True))
+        files.delete()
+        deleted = Draft.objects.filter(pk__in=ids).delete()[1].get(Draft._meta.label, 0)
+        audit.record("system", "survey.drafts_deleted", None,
+                     after={"drafts": deleted, "files": len(names), "reason": reason})
+        _delete_stored_files(names)
+    return int(deleted)
+
+
+def _refers_to(answers: Any, upload: UploadedFile) -> bool:
+    value = (answers or {}).get(upload.question_key)
+    return isinstance(value, dict) and value.get("file") == upload.pk
+
+
+def _orphaned(upload: UploadedFile) -> bool:
+    owner: Draft | Response | None = upload.response or upload.draft
+    if owner is None:
+        return True
+    if _refers_to(owner.answers, upload):
+        return False
+    return not (isinstance(owner, Draft) and _refers_to(owner.demographics, upload))
+
+
+def sweep_unreferenced_files(now: Any = None) -> int:
+    """Delete uploaded files that no draft or response refers to any more: a file replaced by another upload, an
+    answer the logic later hid, a row left without an owner, and stored files without a row. Files younger than a
+    day are left alone (an upload is stored a moment before its row commits). Returns how many were deleted."""
+    now = now or timezone.now()
+    names: list[str] = []
+    with transaction.atomic():
+        stale = [upload.pk for upload in UploadedFile.objects.select_related("draft", "response").order_by("pk")
+                 .iterator() if _orphaned(upload)]
+        if stale:
+            names = list(UploadedFile.objects.filter(pk__in=stale).values_list("file", flat=True))
+            UploadedFile.objects.filter(pk__in=stale).delete()
+        known = set(UploadedFile.objects.values_list("file", flat=True))
+        for name in _stored_upload_names():
+            if name not in known and name not in names and _older_than(name, now - UNREFERENCED_FILE_GRACE):
+                names.append(name)
+        if names:
+            audit.record("system", "survey.files_swept", None, after={"files": len(names)})
+            _delete_stored_files(names)
+    return len(names)
+
+
+def _stored_upload_names(folder: str = "surveys/uploads") -> list[str]:
+    storage = _storage()
+    try:
+        directories, files = storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return []
+    found = [f"{folder}/{name}" for name in files]
+    for directory in directories:
+        found.extend(_stored_upload_names(f"{folder}/{directory}"))
+    return found
+
+
+def _older_than(name: str, cutoff: Any) -> bool:
+    try:
+        return bool(_storage().get_modified_time(name) < cutoff)
+    except (FileNotFoundError, NotImplementedError):
+        return False
 
 
 # ---- answering --------------------------------------------------------------------------------------------------
