@@ -19,6 +19,7 @@ class InsightsConfig(AppConfig):
         privacy.register(handler())
         register_attention(selectors.insights_attention)
         register_staff_page("insights:home", _("Analysis workspace"), Action.ANALYSE)
+        register_staff_page("insights:heard", _("Who we heard from"), Action.ANALYSE)
         responses.register_builtin_providers()
         sources.register_builtin_kinds(with_surveys=apps.is_installed("byconsent.surveys"))
         if apps.is_installed("byconsent.surveys"):

@@ -231,3 +231,52 @@ class CrimeImportForm(ScopedForm):
 
 class CrimeAreaForm(ScopedForm):
     area = _area_field(label=_("Area"))
+
+
+class HeardForm(ScopedForm):
+    """Who we heard from: which participants, in which area, against which population tables."""
+
+    area = _area_field(label=_("Area"), help_text=_("Participants in this area and every area beneath it"))
+    source = forms.ChoiceField(label=_("Participants"), error_messages={
+        "required": _("Choose whose answers to compare"), "invalid_choice": _("Choose participants from the list")})
+    targets = forms.MultipleChoiceField(
+        label=_("Population tables"), widget=forms.CheckboxSelectMultiple,
+        help_text=_("Census tables imported on the Weighting page, for the same area. Tick one for each "
+                    "characteristic (age band, sex, ethnic group, religion, disability...)"),
+        error_messages={"required": _("Choose at least one population table"),
+                        "invalid_choice": _("Choose population tables from the list")})
+    kinds = forms.MultipleChoiceField(
+        label=_("Took part by (people register only)"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[("response", _("Responded")), ("attendance", _("Attended"))],
+        help_text=_("Leave both unticked for either"))
+    channel = forms.CharField(label=_("Channel (people register only)"), required=False, max_length=30,
+                              help_text=_("For example, online_survey or in_person. Leave empty for any channel"))
+    activity = forms.CharField(label=_("Activity (people register only)"), required=False, max_length=200,
+                               help_text=_("What they took part in, as recorded, for example consultation:12. "
+                                           "Leave empty for any activity"))
+    date_from = forms.DateField(label=_("From date (people register only)"), required=False,
+                                help_text=_("For example, 2026-09-01"),
+                                error_messages={"invalid": _("Enter the start date as YYYY-MM-DD")})
+    date_to = forms.DateField(label=_("To date (people register only)"), required=False,
+                              help_text=_("For example, 2026-11-30"),
+                              error_messages={"invalid": _("Enter the end date as YYYY-MM-DD")})
+
+    def __init__(self, *args: Any, sources: list[tuple[str, str]], targets: list[tuple[str, str]],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [("", _("Choose..."))] + sources  # type: ignore[attr-defined]
+        self.fields["targets"].choices = targets  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        from byconsent.insights.heard import PEOPLE_SOURCE
+
+        data = super().clean() or {}
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end date must be on or after the start date"))
+        source = data.get("source")
+        if source and source != PEOPLE_SOURCE:
+            for name in ("kinds", "channel", "activity", "date_from", "date_to"):
+                if data.get(name):
+                    self.add_error(name, _("This filter applies to the people register only: clear it, or choose "
+                                           "the people register"))
+        return data

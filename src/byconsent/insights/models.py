@@ -343,6 +343,44 @@ class WeightingRun(models.Model):
         return f"{self.source_label} weighted to {self.targets}"
 
 
+class HeardComparison(models.Model):
+    """"Who we heard from": one comparison of participants with the census population, with everything needed to
+    re-read and re-run it (source, filters, population tables, who asked and when). ``result`` holds only figures
+    that passed disclosure control (insights/heard.py); raw participant counts are never stored."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Could not be compared")
+
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    source_key = models.CharField(max_length=100, help_text=_("A response source key, or 'people' (the register)"))
+    source_label = models.CharField(max_length=300, blank=True)
+    filters = models.JSONField(default=dict, blank=True, help_text=_("People register: kinds, channel, activity, "
+                                                                       "date_from, date_to"))
+    targets = models.ManyToManyField(PopulationTargets, related_name="heard_comparisons")
+    threshold = models.PositiveIntegerField(default=10)
+    inputs_key = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    task = models.ForeignKey(TaskProgress, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source_label or self.source_key} in {self.area}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
 class CrimeImport(models.Model):
     """One data.police.uk street-level crime CSV imported into an area."""
 

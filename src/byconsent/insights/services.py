@@ -628,7 +628,7 @@ def _heard_filters(source_key: str, filters: dict[str, Any] | None) -> dict[str,
     if source_key != PEOPLE_SOURCE or not filters:
         return {}
     kinds = sorted(k for k in (filters.get("kinds") or []) if k in PARTICIPATION_KINDS)
-    cleaned: dict[str, Any] = {"kinds": kinds or list(PARTICIPATION_KINDS)}
+    cleaned: dict[str, Any] = {"kinds": kinds or sorted(PARTICIPATION_KINDS)}
     for name in ("channel", "activity"):
         if str(filters.get(name) or "").strip():
             cleaned[name] = str(filters[name]).strip()[:200]

@@ -52,3 +52,16 @@ def crime_import_task(progress_id: int) -> dict[str, Any]:
             raise
 
     return run_tracked(progress_id, work)  # type: ignore[no-any-return]
+
+
+@task()
+def heard_comparison_task(progress_id: int) -> dict[str, Any]:
+    from byconsent.insights.models import HeardComparison
+    from byconsent.insights.services import execute_heard_comparison
+
+    def work(progress: TaskProgress, report: Any) -> dict[str, Any]:
+        comparison = HeardComparison.objects.select_related("area", "created_by").get(
+            pk=progress.arguments["comparison_id"])
+        return execute_heard_comparison(comparison, report)
+
+    return run_tracked(progress_id, work)  # type: ignore[no-any-return]

@@ -27,6 +27,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(P + "crosstab/", views.crosstab, name="crosstab"),
     path(P + "weighting/", views.weighting_list, name="weighting_list"),
     path(P + "weighting/<int:pk>/", views.weighting_detail, name="weighting_detail"),
+    path(P + "heard/", views.heard, name="heard"),
+    path(P + "heard/<int:pk>/", views.heard_detail, name="heard_detail"),
+    path(P + "heard/<int:pk>/csv/", views.heard_csv, name="heard_csv"),
     path(P + "crime/", views.crime, name="crime"),
     path(P + "crime/imports/<int:pk>/", views.crime_import_detail, name="crime_import_detail"),
 ]

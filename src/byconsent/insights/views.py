@@ -17,6 +17,7 @@ from byconsent.core.models import Area, Contribution
 from byconsent.core.policy import Action, areas_where, get_visible_or_404
 from byconsent.core.views import staff_required
 from byconsent.insights import charts, forms, selectors, services
+from byconsent.insights import heard as heard_reads
 from byconsent.insights.crosstab import CrossTab
 from byconsent.insights.models import (
     AutoCodingRun,
@@ -569,3 +570,127 @@ def crime(request: HttpRequest) -> HttpResponse:
 def crime_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     crime_import = _get(request, CrimeImport.objects.select_related("area", "task"), pk=pk)
     return render(request, "insights/crime_import_detail.html", {"import": crime_import})
+
+
+# ---- who we heard from ----------------------------------------------------------------------------------------------
+
+@staff_required(Action.ANALYSE)
+def heard(request: HttpRequest) -> HttpResponse:
+    """Choose participants, area and population tables; the comparison runs as a task."""
+    from byconsent.insights.models import PopulationTargets
+
+    user = request.user
+    form = forms.HeardForm(request.POST or None, areas=_areas(request), sources=heard_reads.source_choices(user),
+                           targets=heard_reads.target_choices(user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        tables = get_scoped(user, PopulationTargets, [int(pk) for pk in data["targets"]])
+        try:
+            comparison = services.start_heard_comparison(
+                user, area=data["area"], source_key=data["source"], targets=tables,
+                filters={name: data[name] for name in ("kinds", "channel", "activity", "date_from", "date_to")})
+            return redirect("insights:heard_detail", pk=comparison.pk)
+        except services.WorkspaceError as error:
+            form.add_error("targets" if "population" in str(error) else "source", str(error))
+    return render(request, "insights/heard.html", {"form": form, "weighting_url": reverse("insights:weighting_list"),
+                                                   "comparisons": heard_reads.comparisons_for(user)[:30]})
+
+
+def get_scoped(user: Any, model: Any, pks: list[int]) -> list[Any]:
+    from byconsent.core.policy import scope
+
+    return list(scope(user, Action.ANALYSE, model.objects.filter(pk__in=pks).select_related("area")))
+
+
+@staff_required(Action.ANALYSE)
+def heard_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    comparison = _get(request, heard_reads.comparisons_for(request.user), pk=pk)
+    if request.method == "POST":
+        try:
+            again = services.rerun_heard_comparison(request.user, comparison)
+            return redirect("insights:heard_detail", pk=again.pk)
+        except services.WorkspaceError as error:
+            messages.error(request, str(error))
+            return redirect("insights:heard_detail", pk=pk)
+    result = comparison.result or {}
+    filters = [f"{name.replace('_', ' ')}: {', '.join(value) if isinstance(value, list) else value}"
+               for name, value in (comparison.filters or {}).items()]
+    context: dict[str, Any] = {"comparison": comparison, "result": result, "filters": filters,
+                               "targets": list(comparison.targets.all())}
+    if comparison.status == comparison.Status.DONE and result:
+        context["singles"] = [_heard_table(c) for c in result["characteristics"]]
+        context["joints"] = [_heard_table(c) for c in result["joint"]]
+        context["under_heard"] = [_under_heard_text(item) for item in result["under_heard"]]
+    return render(request, "insights/heard_detail.html", context)
+
+
+@staff_required(Action.ANALYSE)
+def heard_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    from byconsent.insights.heard import CSV_HEADERS, csv_rows
+
+    comparison = _get(request, heard_reads.comparisons_for(request.user), pk=pk)
+    if comparison.status != comparison.Status.DONE:
+        raise Http404
+    result = comparison.result
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADERS)
+    writer.writerows(csv_rows(result))
+    writer.writerow([])
+    for sentence in (f"Participants: {comparison.source_label}; area: {comparison.area.name}",
+                     f"Population: {'; '.join(t.name for t in comparison.targets.all())}",
+                     f"[c] = not shown: fewer than {result['threshold']} participants, or hidden so that such a "
+                     "figure cannot be worked out from the others",
+                     "Ratio = share of participants / share of the population; 1 = heard in proportion"):
+        writer.writerow([sentence])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="who-we-heard-from-{comparison.pk}.csv"'
+    return response
+
+
+VERDICTS = {"under": _("Under-heard"), "over": _("Over-heard"), "in proportion": _("In proportion"),
+            "under (figures not shown)": _("Under-heard (figures not shown)")}
+
+
+def _percent(value: float | None) -> str:
+    return _("[c] not shown") if value is None else f"{100 * value:.1f}%"
+
+
+def _ratio_text(row: dict[str, Any]) -> str:
+    if row["ratio"] is not None:
+        return f"{row['ratio']:.2f} ({row['low']:.2f} to {row['high']:.2f})"
+    if row["ratio_at_most"] is not None:
+        return _("[c] at most %(ratio).2f") % {"ratio": row["ratio_at_most"]}
+    return _("[c] not shown")
+
+
+def _heard_table(comparison: dict[str, Any]) -> dict[str, Any]:
+    groups = comparison["groups"]
+    bars = []
+    for row in groups:
+        q = row["population_share"]
+        mine = (charts.Bar(100 * row["share"], 100 * row["low"] * q, 100 * row["high"] * q)
+                if row["share"] is not None and row["low"] is not None else charts.Bar(None))
+        bars.append([mine, charts.Bar(100 * q)])
+    rows = [[row["group"], _count_text(row["count"]), _percent(row["share"]), _percent(row["population_share"]),
+             _ratio_text(row), VERDICTS.get(row["verdict"], "–")] for row in groups]
+    rows.append([_("Participants compared"), _count_text(comparison["compared"]), "", "", "", ""])
+    return {
+        "name": comparison["name"],
+        "chart": charts.grouped_bars([row["group"] for row in groups], [_("Participants"), _("Population")], bars),
+        "headers": [_("Group"), _("Participants"), _("Share of participants"), _("Population share"),
+                    _("Ratio (95% interval)"), _("Heard")],
+        "rows": rows, "index": comparison["index"], "benchmark": comparison["benchmark"],
+        "pooled": comparison["pooled"], "unmatched": comparison.get("unmatched"),
+        "unmatched_count": _count_text(comparison.get("unmatched")),
+        "unmatched_labels": comparison.get("unmatched_labels") or [],
+        "not_given": _count_text(comparison.get("not_given")), "is_joint": "table" in comparison,
+    }
+
+
+def _under_heard_text(item: dict[str, Any]) -> dict[str, Any]:
+    if item["ratio"] is not None:
+        ratio = f"{item['ratio']:.2f}"
+    else:
+        ratio = _("at most %(ratio).2f (figures not shown)") % {"ratio": item["ratio_at_most"]}
+    return {**item, "ratio_text": ratio}

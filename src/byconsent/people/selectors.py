@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 
 from byconsent.core import audit
 from byconsent.core.models import Area
-from byconsent.core.policy import scope
+from byconsent.core.policy import Action, areas_where, scope
 from byconsent.people import characteristics, dedupe
 from byconsent.people.models import (
     Demographics,
@@ -22,7 +23,7 @@ from byconsent.people.models import (
     Person,
     Segment,
 )
-from byconsent.people.permissions import MANAGE_ERASURE, MANAGE_SEGMENTS, VIEW_PEOPLE
+from byconsent.people.permissions import MANAGE_ERASURE, MANAGE_SEGMENTS, VIEW_PEOPLE, can_see_special_category
 
 
 def visible_people(user: Any) -> QuerySet[Person]:
@@ -237,3 +238,34 @@ def people_attention(user: Any) -> list[Any]:
         return []
     return [AttentionItem("Requests to be forgotten waiting for you", pending_erasures(user).count(),
                           reverse("people:erasure_list"))]
+
+
+def participant_characteristics(actor: Any, people: QuerySet[Person], *, reason: str,
+                                about: Any = None) -> dict[int, dict[str, str]]:
+    """Many people's equality answers at once, for aggregate analysis ("who we heard from"), keyed by person id.
+
+    Same permission rule as reading one person's answers: only people in areas where the actor may read
+    special-category data (MANAGE_PRIVACY or ANALYSE) are read; the rest are left out silently, as a scoped list
+    would. Like `segment_members`, the decryption is audited once per call (who, why, how many people, which
+    characteristics were held), never the values. ``about`` is the object the read is for (it gives the audit
+    entry its area). Free-text answers (the health note) are never returned: they are not for analysis."""
+    if not can_see_special_category(actor):
+        raise PermissionDenied("Not allowed to see special-category data")
+    allowed = people
+    if not getattr(actor, "is_superuser", False):
+        areas = areas_where(actor, Action.ANALYSE) | areas_where(actor, Action.MANAGE_PRIVACY)
+        allowed = people.filter(area__in=areas)
+    answers: dict[int, dict[str, str]] = {}
+    rows = (Demographics.objects.filter(person__in=allowed.values("pk")).values_list("person_id", "answers")
+            .iterator(chunk_size=2000))
+    for person_id, held in rows:
+        decrypted: dict[str, Any] = held if isinstance(held, dict) else {}
+        kept = {str(key): str(value) for key, value in decrypted.items()
+                if key in characteristics.BY_KEY and characteristics.BY_KEY[key].targetable and value}
+        if kept:
+            answers[person_id] = kept
+    held_keys = sorted({key for row in answers.values() for key in row})
+    audit.record(actor, "demographics.read", about,
+                 after={"reason": reason, "people": allowed.count(), "answered": len(answers),
+                        "characteristics": held_keys})
+    return answers

@@ -1,0 +1,555 @@
+"""Who we heard from: participants compared with the census population, across several characteristics at once.
+
+Reads and the comparison itself (the writes are in services.py):
+
+- ``load_participants`` gathers one value per participant and characteristic, from a response source (an uploaded
+  response file, a questionnaire of the surveys app) or from the people register (everyone with a "responded" or
+  "attended" contact, read through ``people.selectors.participant_characteristics``, which audits the read);
+- ``compare`` matches characteristic names and category labels with the population tables, compares them with
+  ``engines/representativeness`` and protects every participant count with ``engines/disclosure`` before anything
+  is kept: only the protected figures are stored, shown or exported.
+
+Disclosure rule (see docs/insights.md, "Who we heard from"). All the counts of one comparison form one linked table:
+per characteristic the census groups, the participants compared, those whose answer is not in the census table, those
+who did not say, and the shared total; for a joint comparison (age band x sex) its cells and, never shown, the
+people with one of the two characteristics missing, so that no single or joint figure can be worked out from the
+others. A group's share, ratio and interval are shown only when both its count and the number compared are shown
+(either reveals the count otherwise). For a hidden group we show only what anyone could work out from the shown
+figures: the largest ratio they allow (an exact linear program over the shown figures). The index of a characteristic
+is computed with the hidden groups combined into one, so it too depends on shown figures only.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from byconsent.engines import disclosure
+from byconsent.engines import representativeness as rep
+
+SUPPRESSED = "[c]"
+PEOPLE_SOURCE = "people"
+JOINT_MARK = re.compile(r"\s*(?:\u00d7|\bx\b)\s*")  # "age_band × sex" or "age_band x sex"
+PARTICIPATION_KINDS = ("response", "attendance")
+
+
+class HeardError(ValueError):
+    """A comparison that cannot be made, with a message meant for the analyst."""
+
+
+# ---- names and labels ----------------------------------------------------------------------------------------------
+
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "age_band": ("age", "age band", "age bands", "age group", "age groups", "aged"),
+    "sex": ("sex", "gender", "sex or gender"),
+    "ethnicity": ("ethnicity", "ethnic group", "ethnic groups", "ethnic", "ethnic background"),
+    "religion": ("religion", "religion or belief", "faith", "belief"),
+    "disability": ("disability", "disabled", "disability or long term condition", "long term condition",
+                   "long term health problem or disability", "limiting long term illness"),
+    "sexual_orientation": ("sexual orientation", "sexuality"),
+}
+_SYNONYM_OF = {synonym: key for key, synonyms in SYNONYMS.items() for synonym in (key.replace("_", " "), *synonyms)}
+NOT_GIVEN = {"prefer not to say", "prefer not", "not stated", "not answered", "not known", "unknown", "refused",
+             "no answer", "don t know"}
+CATEGORY_ALIASES = {"none": "no religion", "no": "no", "not disabled": "no", "men": "male", "women": "female",
+                    "man": "male", "woman": "female"}
+
+
+def _words(text: str) -> str:
+    text = re.sub(r"\([^)]*\)", " ", str(text).lower())
+    text = re.sub(r"[^a-z0-9+]+", " ", text.replace("_", " "))
+    return " ".join(text.split())
+
+
+def characteristic_key(name: str) -> str:
+    """One key for a characteristic whatever it is called: "Age (6 categories)", "age", "Age band" -> age_band."""
+    words = _words(name)
+    return _SYNONYM_OF.get(words, words.replace(" ", "_"))
+
+
+def category_key(label: str) -> str:
+    """Census and survey labels reduced to a comparable form: "Aged 16 to 24 years" and "16-24" -> "16 to 24"."""
+    text = str(label).lower().replace("\u2013", "-")
+    text = re.sub(r"(\d)\s*-\s*(\d)", r"\1 to \2", text)
+    text = re.sub(r"(\d)\s*\+", r"\1 and over", text)
+    words = _words(text)
+    words = re.sub(r"\b(or|and) (over|older)\b|\bplus\b", "and over", words)
+    words = " ".join(w for w in words.split() if w not in {"aged", "years", "year", "old"})
+    return CATEGORY_ALIASES.get(words, words)
+
+
+def split_joint(name: str) -> list[str]:
+    return [part for part in JOINT_MARK.split(name) if part.strip()]
+
+
+# ---- participants ----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Participants:
+    label: str
+    count: int
+    columns: dict[str, list[str | None]]  # characteristic (as the source names it) -> one label per participant
+
+
+def _in_area(codes: Sequence[str | None], area: Any) -> list[bool]:
+    """Respondents whose area is a known area outside ``area`` are left out; unknown or missing areas are kept
+    (the source itself was chosen in the area)."""
+    from byconsent.core.models import Area
+
+    inside = {a.code for a in area.subtree().only("code")}
+    known = set(Area.objects.filter(code__in={c for c in codes if c}).values_list("code", flat=True))
+    return [code is None or code in inside or code not in known for code in codes]
+
+
+def load_participants(user: Any, source_key: str, area: Any, filters: dict[str, Any],
+                      about: Any = None) -> Participants:
+    """The participants of a source, in ``area``; ``filters`` (people register only): kinds, channel, activity,
+    date_from, date_to. Raises LookupError when the source is not the user's to read."""
+    if source_key == PEOPLE_SOURCE:
+        return _people_participants(user, area, filters, about)
+    from byconsent.insights.responses import load_source
+
+    table = load_source(user, source_key)
+    keep = _in_area(table.areas or [None] * table.size, area)
+    columns = {name: [value for value, kept in zip(values, keep, strict=True) if kept]
+               for name, values in table.demographics.items()}
+    return Participants(label=table.name, count=sum(keep), columns=columns)
+
+
+def participation_people(user: Any, area: Any, filters: dict[str, Any]) -> QuerySet[Any]:
+    """People (current records, in ``area``) with a "responded" or "attended" contact matching the filters."""
+    from byconsent.people.models import ContactEvent, Person
+
+    events = ContactEvent.objects.filter(kind__in=filters.get("kinds") or PARTICIPATION_KINDS)
+    if filters.get("channel"):
+        events = events.filter(channel=filters["channel"])
+    if filters.get("activity"):
+        events = events.filter(source=filters["activity"])
+    if filters.get("date_from"):
+        events = events.filter(occurred_at__gte=_start_of(filters["date_from"]))
+    if filters.get("date_to"):
+        events = events.filter(occurred_at__lt=_start_of(filters["date_to"], days=1))
+    return Person.objects.current().filter(area__path__startswith=area.path,
+                                           pk__in=events.values("person_id"))
+
+
+def _start_of(value: str | date, days: int = 0) -> datetime:
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    from datetime import timedelta
+
+    return timezone.make_aware(datetime.combine(day + timedelta(days=days), time.min))
+
+
+def _people_participants(user: Any, area: Any, filters: dict[str, Any], about: Any) -> Participants:
+    from byconsent.people import characteristics
+    from byconsent.people.selectors import participant_characteristics
+
+    people = participation_people(user, area, filters)
+    ids = list(people.values_list("pk", flat=True))
+    answers = participant_characteristics(user, people, reason="who we heard from", about=about)
+    columns: dict[str, list[str | None]] = {}
+    for characteristic in characteristics.TARGETABLE:
+        values: list[str | None] = []
+        for person_id in ids:
+            code = answers.get(person_id, {}).get(characteristic.key)
+            values.append(characteristic.label_for(code) if code and code != "prefer_not" else None)
+        columns[characteristic.key] = values
+    return Participants(label="People register", count=len(ids), columns=columns)
+
+
+# ---- the comparison --------------------------------------------------------------------------------------------------
+
+@dataclass
+class _Single:
+    name: str  # as the population table names it
+    key: str
+    column: str
+    categories: list[str]
+    shares: list[float]
+    assigned: list[int | None]  # per participant: category index, -1 = answer not in the census, None = not given
+    unmatched_labels: list[str] = field(default_factory=list)
+
+
+Singles = dict[str, tuple[str, dict[str, float]]]
+Joints = dict[tuple[str, str], tuple[str, dict[tuple[str, str], float]]]
+Tables = Sequence[tuple[str, dict[str, dict[str, float]]]]
+
+
+def _merge_population(tables: Tables) -> tuple[Singles, Joints]:
+    """Population tables -> singles {key: (name, shares)} and joints {(key a, key b): (name, {(cat a, cat b): share})}.
+    Two tables giving the same characteristic is an error (which one should count?)."""
+    singles: Singles = {}
+    joints: Joints = {}
+    origin: dict[str, str] = {}
+    for table_name, targets in tables:
+        for variable, shares in targets.items():
+            parts = split_joint(variable)
+            if len(parts) == 2:
+                pair = (characteristic_key(parts[0]), characteristic_key(parts[1]))
+                cells: dict[tuple[str, str], float] = {}
+                for category, share in shares.items():
+                    halves = split_joint(category)
+                    if len(halves) != 2:
+                        raise HeardError(f"“{variable}” in “{table_name}”: the category “{category}” should name one "
+                                         f"group of each characteristic, like “16-24 × Female”.")
+                    cells[(halves[0].strip(), halves[1].strip())] = float(share)
+                joints[pair] = (variable, cells)
+                continue
+            if len(parts) > 2:
+                raise HeardError(f"“{variable}”: only two characteristics at once can be compared.")
+            key = characteristic_key(variable)
+            if key in singles:
+                raise HeardError(f"Both “{origin[key]}” and “{table_name}” give the population by “{variable}”: "
+                                 "choose one of them.")
+            origin[key] = table_name
+            singles[key] = (variable, {str(c): float(s) for c, s in shares.items()})
+    for (a, b), (variable, cells) in joints.items():
+        # A joint table also gives both margins: use them when no single table was chosen.
+        for index, key in enumerate((a, b)):
+            if key not in singles:
+                margin: dict[str, float] = {}
+                for pair, share in cells.items():
+                    margin[pair[index]] = margin.get(pair[index], 0.0) + share
+                singles[key] = (split_joint(variable)[index].strip(), margin)
+    return singles, joints
+
+
+def _assign(values: Sequence[str | None], categories: Sequence[str]) -> tuple[list[int | None], list[str]]:
+    by_key = {category_key(c): i for i, c in enumerate(categories)}
+    assigned: list[int | None] = []
+    unmatched: dict[str, None] = {}
+    for value in values:
+        if value is None or not str(value).strip() or category_key(value) in NOT_GIVEN:
+            assigned.append(None)
+            continue
+        index = by_key.get(category_key(value))
+        if index is None:
+            unmatched[str(value)] = None
+            assigned.append(-1)
+        else:
+            assigned.append(index)
+    return assigned, sorted(unmatched)
+
+
+def compare(participants: Participants, tables: Tables,
+            threshold: int = 10, top: int = 10) -> dict[str, Any]:
+    """The protected comparison as JSON-safe data: nothing in it reveals a participant count below ``threshold``."""
+    singles_population, joints_population = _merge_population(tables)
+    column_of: dict[str, str] = {}
+    for column in participants.columns:
+        column_of.setdefault(characteristic_key(column), column)
+    singles: list[_Single] = []
+    missing: list[str] = []
+    for key, (name, shares) in singles_population.items():
+        if key not in column_of:
+            missing.append(name)
+            continue
+        categories = list(shares)
+        assigned, unmatched = _assign(participants.columns[column_of[key]], categories)
+        singles.append(_Single(name, key, column_of[key], categories, [shares[c] for c in categories], assigned,
+                               unmatched))
+    if not singles:
+        raise HeardError("None of the population's characteristics is among the participants' answers "
+                         f"(population: {', '.join(n for n, _ in singles_population.values()) or 'nothing'}; "
+                         f"participants: {', '.join(participants.columns) or 'no characteristics'}).")
+    unused = [c for c in participants.columns if characteristic_key(c) not in singles_population]
+
+    builder = _TableBuilder(participants.count)
+    for single in singles:
+        builder.add_single(single)
+    joint_specs: list[tuple[str, _Single, _Single, list[list[float]]]] = []
+    joint_notes: list[str] = []
+    by_key = {s.key: s for s in singles}
+    for (a, b), (name, cells) in joints_population.items():
+        if a not in by_key or b not in by_key:
+            joint_notes.append(f"“{name}”: the participants have no answers for "
+                               f"{' and '.join(k for k in (a, b) if k not in by_key)}.")
+            continue
+        first, second = by_key[a], by_key[b]
+        lookup = {(category_key(x), category_key(y)): share for (x, y), share in cells.items()}
+        grid = [[lookup.get((category_key(x), category_key(y)), math.nan) for y in second.categories]
+                for x in first.categories]
+        gaps = [f"{x} × {y}" for i, x in enumerate(first.categories) for j, y in enumerate(second.categories)
+                if math.isnan(grid[i][j])]
+        if gaps:
+            joint_notes.append(f"“{name}”: its groups do not line up with the single tables "
+                               f"(no population for {', '.join(gaps[:6])}).")
+            continue
+        builder.add_joint(first, second)
+        joint_specs.append((name, first, second, grid))
+    if not joints_population:
+        joint_notes.append("The population tables give each characteristic on its own, so the comparison of two "
+                           "at once (for example age band × sex) needs a joint table: a population table with a "
+                           "variable such as “age_band × sex” and categories such as “16-24 × Female”.")
+
+    result = builder.protect(threshold)
+    characteristics = [_single_result(single, result, builder) for single in singles]
+    joint = [_joint_result(name, first, second, grid, result, builder)
+             for name, first, second, grid in joint_specs]
+    indices = [c["index"] for c in characteristics if c["index"] is not None]
+    total_shown = result.published[0]
+    return {
+        "threshold": threshold,
+        "participants": total_shown,
+        "participants_label": participants.label,
+        "characteristics": characteristics,
+        "joint": joint,
+        "joint_notes": joint_notes,
+        "missing_characteristics": missing,
+        "unused_characteristics": unused,
+        "average_index": sum(indices) / len(indices) if indices else None,
+        "indices_averaged": len(indices),
+        "under_heard": _under_heard([*characteristics, *joint], top),
+        "suppressed": result.primary_count + result.secondary_count,
+        "method_note": result.method_note,
+    }
+
+
+class _TableBuilder:
+    """Every participant count of one comparison as one linked additive table (see the module docstring)."""
+
+    def __init__(self, total: int) -> None:
+        self.values: list[int] = [total]
+        self.labels: list[str] = ["All participants"]
+        self.sums: list[tuple[int, tuple[int, ...]]] = []
+        self.shown: list[bool] = [True]
+        self.single_cells: dict[str, dict[str, Any]] = {}
+        self.joint_cells: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def _cell(self, value: int, label: str, shown: bool = True) -> int:
+        self.values.append(int(value))
+        self.labels.append(label)
+        self.shown.append(shown)
+        return len(self.values) - 1
+
+    def add_single(self, single: _Single) -> None:
+        counts = [0] * len(single.categories)
+        unmatched = not_given = 0
+        for index in single.assigned:
+            if index is None:
+                not_given += 1
+            elif index < 0:
+                unmatched += 1
+            else:
+                counts[index] += 1
+        groups = [self._cell(c, f"{single.name}: {category}") for c, category in zip(counts, single.categories,
+                                                                                          strict=True)]
+        compared = self._cell(sum(counts), f"{single.name}: compared")
+        # Bookkeeping cells that are zero are left out (the sum still holds): "nobody skipped this question" is not
+        # worth hiding, and hiding it would force other figures to be hidden with it.
+        other = self._cell(unmatched, f"{single.name}: not in the census") if unmatched else None
+        silent = self._cell(not_given, f"{single.name}: not given") if not_given else None
+        self.sums.append((compared, tuple(groups)))
+        self.sums.append((0, tuple(c for c in (compared, other, silent) if c is not None)))
+        self.single_cells[single.key] = {"groups": groups, "compared": compared, "unmatched": other,
+                                         "not_given": silent}
+
+    def add_joint(self, first: _Single, second: _Single) -> None:
+        rows, columns = len(first.categories), len(second.categories)
+        counts = [[0] * columns for _ in range(rows)]
+        for x, y in zip(first.assigned, second.assigned, strict=True):
+            if x is not None and y is not None and x >= 0 and y >= 0:
+                counts[x][y] += 1
+        cells = [[self._cell(counts[i][j], f"{first.name} × {second.name}: {first.categories[i]} × "
+                                           f"{second.categories[j]}") for j in range(columns)] for i in range(rows)]
+        compared = self._cell(sum(map(sum, counts)), f"{first.name} × {second.name}: compared")
+        self.sums.append((compared, tuple(c for row in cells for c in row)))
+        a_groups = self.single_cells[first.key]["groups"]
+        b_groups = self.single_cells[second.key]["groups"]
+        for i in range(rows):  # people of group i whose other characteristic is not compared: never shown
+            rest = self.values[a_groups[i]] - sum(counts[i])
+            extra = [self._cell(rest, f"{first.name}: {first.categories[i]} without {second.name}", shown=False)
+                     ] if rest else []
+            self.sums.append((a_groups[i], (*cells[i], *extra)))
+        for j in range(columns):
+            rest = self.values[b_groups[j]] - sum(counts[i][j] for i in range(rows))
+            extra = [self._cell(rest, f"{second.name}: {second.categories[j]} without {first.name}", shown=False)
+                     ] if rest else []
+            self.sums.append((b_groups[j], (*(cells[i][j] for i in range(rows)), *extra)))
+        self.joint_cells[(first.key, second.key)] = {"cells": cells, "compared": compared}
+
+    def protect(self, threshold: int) -> disclosure.DisclosureResult:
+        table = disclosure.AdditiveTable(values=tuple(self.values), sums=tuple(self.sums), labels=tuple(self.labels))
+        result = disclosure.protect(table, disclosure.DisclosureSettings(threshold=threshold))
+        # What is actually shown: published and meant to be shown. Bounds for hidden groups use only these.
+        self.visible = [status == "published" and shown for status, shown in zip(result.status, self.shown,
+                                                                                  strict=True)]
+        self._bounds: tuple[disclosure.CellInterval, ...] | None = None
+        self.table = table
+        return result
+
+    def upper_bound(self, cell: int) -> float:
+        if self._bounds is None:
+            self._bounds = disclosure.feasible_intervals(self.table, self.visible)
+        return float(self._bounds[cell].upper)
+
+
+def _number(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _groups(characteristic: str, labels: Sequence[str], shares: Sequence[float], cells: Sequence[int],
+            compared_cell: int, result: disclosure.DisclosureResult, builder: _TableBuilder) -> dict[str, Any]:
+    """Rows of one comparison (single or joint) from the protected counts, and its index on shown figures only."""
+    published = result.published
+    compared = published[compared_cell]
+    population_total = sum(shares)
+    rows: list[dict[str, Any]] = []
+    shown_counts: dict[str, int] = {}
+    shown_population: dict[str, float] = {}
+    hidden_share = 0.0
+    for label, share, cell in zip(labels, shares, cells, strict=True):
+        q = share / population_total if population_total else 0.0
+        count = published[cell]
+        row: dict[str, Any] = {"group": label, "count": count, "population_share": q, "share": None, "ratio": None,
+                               "low": None, "high": None, "shortfall": None, "verdict": "", "ratio_at_most": None,
+                               "clearly_under": False}
+        if count is not None and compared and q > 0:
+            low, high = rep.wilson_interval(count, compared)
+            row.update(share=count / compared, ratio=count / compared / q, low=low / q, high=high / q,
+                       shortfall=round(q * compared - count, 1))
+            row["clearly_under"] = high / q < 1.0
+            row["verdict"] = "under" if high / q < 1.0 else "over" if low / q > 1.0 else "in proportion"
+            shown_counts[label] = count
+            shown_population[label] = q
+        else:
+            hidden_share += q
+            if compared and q > 0:
+                most = builder.upper_bound(cell)
+                at_most = most / (compared * q)
+                row["ratio_at_most"] = at_most
+                if at_most < 1.0:
+                    _low, high = rep.wilson_interval(int(most), compared)
+                    row["clearly_under"] = high / q < 1.0
+                    row["verdict"] = "under (figures not shown)"
+        rows.append(row)
+    index = benchmark = None
+    if compared and shown_counts:
+        counts = dict(shown_counts)
+        population = dict(shown_population)
+        if hidden_share > 0 or compared > sum(shown_counts.values()):
+            counts["(groups not shown, combined)"] = compared - sum(shown_counts.values())
+            population["(groups not shown, combined)"] = hidden_share
+        pooled = rep.compare_characteristic(characteristic, counts, population)
+        index = pooled.index
+        try:
+            mark = rep.index_benchmark(pooled, replicates=500, seed=0)
+            benchmark = {"low": mark.interval_low, "high": mark.interval_high,
+                         "representative_median": mark.representative_median,
+                         "representative_low": mark.representative_low}
+        except rep.RepresentativenessError:
+            benchmark = None
+    return {"name": characteristic, "compared": compared, "groups": rows, "index": index, "benchmark": benchmark,
+            "pooled": any(r["count"] is None for r in rows)}
+
+
+def _single_result(single: _Single, result: disclosure.DisclosureResult, builder: _TableBuilder) -> dict[str, Any]:
+    cells = builder.single_cells[single.key]
+    data = _groups(single.name, single.categories, single.shares, cells["groups"], cells["compared"], result,
+                   builder)
+    data.update(key=single.key, column=single.column, unmatched=_published(result, cells["unmatched"]),
+                unmatched_labels=single.unmatched_labels, not_given=_published(result, cells["not_given"]))
+    return data
+
+
+def _published(result: disclosure.DisclosureResult, cell: int | None) -> int | None:
+    return 0 if cell is None else result.published[cell]
+
+
+def _joint_result(name: str, first: _Single, second: _Single, grid: list[list[float]],
+                  result: disclosure.DisclosureResult, builder: _TableBuilder) -> dict[str, Any]:
+    cells = builder.joint_cells[(first.key, second.key)]
+    labels = [f"{x} × {y}" for x in first.categories for y in second.categories]
+    shares = [share for row in grid for share in row]
+    flat = [cell for row in cells["cells"] for cell in row]
+    data = _groups(f"{first.name} × {second.name}", labels, shares, flat, cells["compared"], result, builder)
+    data.update(key=f"{first.key}×{second.key}", table=name, unmatched=None, unmatched_labels=[], not_given=None)
+    return data
+
+
+def _under_heard(comparisons: Sequence[dict[str, Any]], top: int) -> list[dict[str, Any]]:
+    found = []
+    for comparison in comparisons:
+        for row in comparison["groups"]:
+            ratio = row["ratio"] if row["ratio"] is not None else row["ratio_at_most"]
+            if ratio is None or row["population_share"] <= 0 or ratio >= 1.0:
+                continue
+            found.append({"characteristic": comparison["name"], "group": row["group"], "ratio": row["ratio"],
+                          "ratio_at_most": row["ratio_at_most"] if row["ratio"] is None else None,
+                          "clearly_under": row["clearly_under"], "population_share": row["population_share"],
+                          "shortfall": row["shortfall"], "sort": ratio})
+    found.sort(key=lambda item: (item["sort"], -item["population_share"]))
+    return found[:top]
+
+
+# ---- export ---------------------------------------------------------------------------------------------------------
+
+CSV_HEADERS = ["Characteristic", "Group", "Participants", "Share of participants (%)", "Population share (%)",
+               "Ratio", "Ratio 95% interval low", "Ratio 95% interval high", "Heard"]
+
+
+def _fmt(value: Any, digits: int = 2, scale: float = 1.0) -> str:
+    if value is None:
+        return SUPPRESSED
+    return f"{value * scale:.{digits}f}"
+
+
+def csv_rows(result: dict[str, Any]) -> list[list[str]]:
+    """The protected table as text rows (the header is CSV_HEADERS). Hidden figures are [c]."""
+    lines: list[list[str]] = []
+    for comparison in [*result["characteristics"], *result["joint"]]:
+        for row in comparison["groups"]:
+            verdict = row["verdict"]
+            if row["ratio"] is None and row["ratio_at_most"] is not None:
+                verdict = f"ratio at most {row['ratio_at_most']:.2f}" + (" (under-heard)" if verdict else "")
+            lines.append([comparison["name"], row["group"], _count(row["count"]), _fmt(row["share"], 1, 100),
+                          _fmt(row["population_share"], 1, 100), _fmt(row["ratio"]), _fmt(row["low"]),
+                          _fmt(row["high"]), verdict])
+        lines.append([comparison["name"], "Participants compared", _count(comparison["compared"]), "", "", "", "",
+                      "", ""])
+        if comparison.get("unmatched_labels") or comparison.get("unmatched"):
+            lines.append([comparison["name"], "Answers not in the census table: "
+                          + "; ".join(comparison["unmatched_labels"]), _count(comparison["unmatched"]),
+                          "", "", "", "", "", ""])
+        if comparison.get("not_given") is not None or comparison["key"].count("×") == 0:
+            lines.append([comparison["name"], "Not given", _count(comparison.get("not_given")), "", "", "", "", "",
+                          ""])
+        lines.append([comparison["name"], "Index (1 = participants mirror the population)",
+                      _fmt(comparison["index"]), "", "", "", "", "", ""])
+    return lines
+
+
+def _count(value: int | None) -> str:
+    return SUPPRESSED if value is None else str(value)
+
+
+# ---- reads for the pages -------------------------------------------------------------------------------------------
+
+def comparisons_for(user: Any) -> QuerySet[Any]:
+    from byconsent.core.policy import Action, scope
+    from byconsent.insights.models import HeardComparison
+
+    return scope(user, Action.ANALYSE, HeardComparison.objects.select_related("area", "created_by", "task")
+                 .prefetch_related("targets"))
+
+
+def target_choices(user: Any) -> list[tuple[str, str]]:
+    from byconsent.core.policy import Action, scope
+    from byconsent.insights.models import PopulationTargets
+
+    tables = scope(user, Action.ANALYSE, PopulationTargets.objects.select_related("area"))
+    return [(str(t.pk), f"{t.name} ({t.area.name}): {', '.join(t.targets)}") for t in tables[:200]]
+
+
+def source_choices(user: Any) -> list[tuple[str, str]]:
+    from byconsent.insights.responses import sources_for
+
+    return [(PEOPLE_SOURCE, "People register: everyone who responded or attended")] + [
+        (s.key, s.label) for s in sources_for(user)]

@@ -1,0 +1,333 @@
+"""Who we heard from: participants (a questionnaire, the people register) compared with census population tables,
+as a task, with every participant count protected on the page and in the CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils import timezone
+
+from byconsent.insights import heard, services
+from byconsent.insights.heard import Participants, category_key, characteristic_key, compare
+from byconsent.insights.models import HeardComparison
+from byconsent.insights.tasks import heard_comparison_task
+
+AGE = {"Age (3 categories)": {"Aged 16 to 24 years": 0.3, "Aged 25 to 34 years": 0.3, "Aged 35 to 64 years": 0.4}}
+SEX = {"Sex": {"Female": 0.5, "Male": 0.5}}
+
+
+def ages(young: int, middle: int, older: int) -> list[str | None]:
+    return ["16-24"] * young + ["25-34"] * middle + ["35-64"] * older
+
+
+# ---- matching and the protected comparison (no database) -------------------------------------------------------------
+
+def test_names_and_labels_are_matched_between_participants_and_census() -> None:
+    assert characteristic_key("Age (6 categories)") == characteristic_key("age_band") == "age_band"
+    assert characteristic_key("Ethnic group") == characteristic_key("ethnicity") == "ethnicity"
+    assert characteristic_key("gender") == "sex"
+    assert category_key("Aged 16 to 24 years") == category_key("16-24") == category_key("16 to 24")
+    assert category_key("Aged 75 years and over") == category_key("75+") == category_key("75 or over")
+    assert category_key("Female") == category_key("female")
+    assert category_key("No religion") == category_key("None")
+
+
+def test_large_groups_get_ratios_intervals_and_the_most_under_heard_first() -> None:
+    values = ages(20, 80, 100)
+    people = Participants("Survey", len(values), {"age_band": values, "sex": ["Female", "Male"] * 100})
+    result = compare(people, [("Age", AGE), ("Sex", SEX)], threshold=10)
+    age = result["characteristics"][0]
+    young, middle, _older = age["groups"]
+    assert [g["count"] for g in age["groups"]] == [20, 80, 100] and age["compared"] == 200
+    assert young["ratio"] == pytest.approx((20 / 200) / 0.3)
+    assert young["low"] < young["ratio"] < young["high"] < 1.0 and young["verdict"] == "under"
+    assert middle["verdict"] == "over" and middle["low"] > 1.0
+    assert result["under_heard"][0]["group"] == "Aged 16 to 24 years"
+    assert result["characteristics"][1]["index"] == pytest.approx(1.0)
+    assert 0 < age["index"] < 1 and result["average_index"] == pytest.approx((age["index"] + 1.0) / 2)
+    # Only margins were given: the joint comparison is explained, not silently missing.
+    assert result["joint"] == [] and "joint table" in result["joint_notes"][0]
+
+
+def test_a_group_of_three_shows_no_count_share_or_ratio_and_nothing_lets_it_be_worked_out() -> None:
+    values = ages(3, 40, 57)
+    people = Participants("Survey", len(values), {"age_band": values})
+    result = compare(people, [("Age", AGE)], threshold=10)
+    young = result["characteristics"][0]["groups"][0]
+    assert young["count"] is None and young["share"] is None and young["ratio"] is None
+    shown = [g["count"] for g in result["characteristics"][0]["groups"]]
+    compared = result["characteristics"][0]["compared"]
+    # Either another group or the total is hidden too, so 3 cannot come from a subtraction.
+    assert shown.count(None) >= 2 or compared is None
+    for row in heard.csv_rows(result):
+        if row[1] == "Aged 16 to 24 years":
+            assert row[2:4] == ["[c]", "[c]"] and row[5] == "[c]"
+        assert row[2] != "3"
+
+
+def test_answers_not_in_the_census_are_listed_not_dropped() -> None:
+    values: list[str | None] = ages(30, 40, 40) + ["Other"] * 12 + ["Prefer not to say"] * 11 + [None] * 2
+    people = Participants("Survey", len(values), {"Age": values})
+    result = compare(people, [("Age", AGE)], threshold=10)
+    age = result["characteristics"][0]
+    assert age["unmatched_labels"] == ["Other"] and age["unmatched"] == 12 and age["not_given"] == 13
+    assert age["compared"] == 110
+
+
+def test_a_joint_table_compares_two_characteristics_at_once() -> None:
+    young_men = ["16-24"] * 2  # almost absent
+    values = young_men + ["16-24"] * 40 + ["25-34"] * 60 + ["35-64"] * 80
+    sexes = ["Male"] * 2 + ["Female"] * 40 + ["Male", "Female"] * 30 + ["Male", "Female"] * 40
+    joint = {"age_band × sex": {"16-24 × Female": 0.15, "16-24 × Male": 0.15, "25-34 × Female": 0.15,
+                                "25-34 × Male": 0.15, "35-64 × Female": 0.2, "35-64 × Male": 0.2}}
+    people = Participants("Survey", len(values), {"age_band": values, "sex": sexes})
+    result = compare(people, [("Age", AGE), ("Sex", SEX), ("Age by sex", joint)], threshold=10)
+    assert len(result["joint"]) == 1
+    cells = {g["group"]: g for g in result["joint"][0]["groups"]}
+    assert cells["Aged 16 to 24 years × Male"]["count"] is None  # 2 young men: hidden
+    truth = {"Aged 16 to 24 years × Female": 40, "Aged 25 to 34 years × Male": 30, "Aged 25 to 34 years × Female": 30,
+             "Aged 35 to 64 years × Male": 40, "Aged 35 to 64 years × Female": 40}
+    assert all(cells[g]["count"] in (None, n) for g, n in truth.items())
+    assert sum(cells[g]["count"] is not None for g in truth) >= 2
+    # The single "16 to 24" (42) is shown, so its other cell (40) must be hidden too: 42 - 40 would give 2.
+    assert result["characteristics"][0]["groups"][0]["count"] is None or cells["Aged 16 to 24 years × Female"][
+        "count"] is None
+    # Singles agree with the sum of the joint cells wherever both are shown; the hidden cell stays hidden.
+    assert all(row[2] != "2" for row in heard.csv_rows(result))
+
+
+def test_no_characteristic_in_common_is_a_clear_error() -> None:
+    people = Participants("Survey", 20, {"faith": ["Christian"] * 20})
+    with pytest.raises(heard.HeardError, match="None of the population"):
+        compare(people, [("Age", AGE)])
+
+
+# ---- sources: a questionnaire and the people register ----------------------------------------------------------------
+
+@pytest.fixture
+def questionnaire(area_tree: dict[str, Any]) -> Any:
+    from byconsent.surveys.models import Page, Question, Questionnaire, QuestionnaireVersion
+    from byconsent.surveys.services import create_response
+
+    survey = Questionnaire.objects.create(slug="confidence", title="Confidence in policing", area=area_tree["north"])
+    version = QuestionnaireVersion.objects.create(questionnaire=survey, number=1)
+    survey.current_version = version
+    survey.save()
+    main = Page.objects.create(version=version, position=0, title="Your views")
+    about = Page.objects.create(version=version, position=1, title="About you", is_demographic=True)
+    Question.objects.create(page=main, key="confidence", type="single_choice", text="How confident are you?",
+                            options=[{"value": "yes", "label": "Confident"}, {"value": "no", "label": "Not"}])
+    Question.objects.create(page=about, key="age_band", type="single_choice", text="Age", is_demographic=True,
+                            options=[{"value": v, "label": v.replace("-", " to ")} for v in ("16-24", "25-34",
+                                                                                              "35-64")])
+    Question.objects.create(page=about, key="sex", type="single_choice", text="Sex", is_demographic=True,
+                            options=[{"value": "female", "label": "Female"}, {"value": "male", "label": "Male"}])
+    for n, age in enumerate(ages(3, 27, 30)):
+        create_response(version, submission_token=f"t{n}", answers={"confidence": "yes"},
+                        demographics={"age_band": age, "sex": "female" if n % 2 else "male"},
+                        channel="online_survey", area=area_tree["north_ward"])
+    return survey
+
+
+@pytest.fixture
+def north_targets(analyst: Any, area_tree: dict[str, Any]) -> list[Any]:
+    return [services.save_targets(analyst, name="Census age", area=area_tree["north"], targets=AGE,
+                                  source="census: ts007a"),
+            services.save_targets(analyst, name="Census sex", area=area_tree["north"], targets=SEX,
+                                  source="census: ts008")]
+
+
+def run(actor: Any, capture: Any, **inputs: Any) -> HeardComparison:
+    with capture(execute=False):
+        comparison = services.start_heard_comparison(actor, **inputs)
+    heard_comparison_task.call(comparison.task_id)
+    comparison.refresh_from_db()
+    return comparison
+
+
+def test_a_questionnaire_is_compared_as_a_task_and_the_group_of_three_is_never_shown(
+        analyst: Any, area_tree: dict[str, Any], questionnaire: Any, north_targets: list[Any],
+        django_capture_on_commit_callbacks: Any, client_for: Any) -> None:
+    from byconsent.core.models import AuditEntry, TaskProgress
+
+    comparison = run(analyst, django_capture_on_commit_callbacks, area=area_tree["north"],
+                     source_key=f"survey:{questionnaire.pk}", targets=north_targets)
+    assert comparison.status == HeardComparison.Status.DONE
+    assert TaskProgress.objects.get(pk=comparison.task_id).status == TaskProgress.Status.DONE
+    assert comparison.source_label == "Confidence in policing" and comparison.created_by == analyst
+    assert {t.pk for t in comparison.targets.all()} == {t.pk for t in north_targets}
+    sex = comparison.result["characteristics"][1]
+    assert [g["count"] for g in sex["groups"]] == [30, 30] and sex["groups"][0]["ratio"] == pytest.approx(1.0)
+    young = comparison.result["characteristics"][0]["groups"][0]
+    assert young["group"] == "Aged 16 to 24 years" and young["count"] is None
+    assert AuditEntry.objects.filter(action="insights.heard_compared").count() == 1
+
+    client = client_for(analyst)
+    page = client.get(reverse("insights:heard_detail", args=[comparison.pk])).content.decode()
+    row = re.search(r'<th scope="row" class="govuk-table__header">Aged 16 to 24 years</th>(.*?)</tr>', page, re.S)
+    assert row is not None and ">3<" not in row.group(1) and "[c]" in row.group(1)
+    assert "Female" in page and "<svg" in page and "The most under-heard groups" in page
+    exported = client.get(reverse("insights:heard_csv", args=[comparison.pk]))
+    assert exported["Content-Type"].startswith("text/csv")
+    lines = list(csv.reader(io.StringIO(exported.content.decode())))
+    young_line = next(line for line in lines if line[1:2] == ["Aged 16 to 24 years"])
+    assert young_line[2] == "[c]" and young_line[3] == "[c]" and young_line[5] == "[c]"
+    assert all(line[2] != "3" for line in lines if len(line) > 2)
+
+
+def test_double_submit_is_one_comparison_and_run_again_makes_a_new_one(
+        analyst: Any, area_tree: dict[str, Any], questionnaire: Any, north_targets: list[Any],
+        django_capture_on_commit_callbacks: Any) -> None:
+    inputs = {"area": area_tree["north"], "source_key": f"survey:{questionnaire.pk}", "targets": north_targets}
+    with django_capture_on_commit_callbacks(execute=False):
+        first = services.start_heard_comparison(analyst, **inputs)
+        second = services.start_heard_comparison(analyst, **inputs)
+    assert first.pk == second.pk and HeardComparison.objects.count() == 1
+    heard_comparison_task.call(first.task_id)
+    with django_capture_on_commit_callbacks(execute=False):
+        again = services.rerun_heard_comparison(analyst, first)
+    assert again.pk != first.pk and again.source_key == first.source_key
+    assert {t.pk for t in again.targets.all()} == {t.pk for t in north_targets}
+
+
+def test_population_tables_of_another_area_and_bad_sources_are_refused(
+        analyst: Any, area_tree: dict[str, Any], questionnaire: Any, north_targets: list[Any]) -> None:
+    force_table = services.save_targets(analyst, name="Force sex", area=area_tree["force"], targets=SEX, source="")
+    with pytest.raises(services.WorkspaceError, match="population of Test Force"):
+        services.start_heard_comparison(analyst, area=area_tree["north"], source_key=f"survey:{questionnaire.pk}",
+                                        targets=[force_table])
+    with pytest.raises(services.WorkspaceError, match="not available"):
+        services.start_heard_comparison(analyst, area=area_tree["north"], source_key="survey:99999",
+                                        targets=north_targets)
+
+
+def test_a_comparison_with_nothing_in_common_fails_with_its_reason(
+        analyst: Any, area_tree: dict[str, Any], questionnaire: Any, django_capture_on_commit_callbacks: Any) -> None:
+    faith = services.save_targets(analyst, name="Religion", area=area_tree["north"],
+                                  targets={"Religion": {"Christian": 0.5, "No religion": 0.5}}, source="")
+    comparison = run(analyst, django_capture_on_commit_callbacks, area=area_tree["north"],
+                     source_key=f"survey:{questionnaire.pk}", targets=[faith])
+    assert comparison.status == HeardComparison.Status.FAILED and "None of the population" in comparison.error
+
+
+@pytest.fixture
+def register(analyst: Any, area_tree: dict[str, Any]) -> dict[str, Any]:
+    """People who responded or attended, with equality answers saved through the people app's service."""
+    from byconsent.people.models import Person
+    from byconsent.people.services import record_contact, save_demographics
+
+    made: dict[str, Any] = {"north": [], "south": []}
+    when = timezone.make_aware(datetime(2026, 10, 5, 12))
+    for n in range(40):
+        person = Person.objects.create(full_name=f"North {n}", area=area_tree["north_ward"])
+        save_demographics(analyst, person, {"age_band": "16-24" if n < 4 else "25-34" if n < 20 else "35-44",
+                                            "sex": "female" if n % 2 else "male", "ethnicity": "white",
+                                            "health": "uses a wheelchair"})
+        record_contact(person, "response" if n % 4 else "attendance", "online_survey" if n % 4 else "in_person",
+                       source="consultation:1", when=when)
+        made["north"].append(person)
+    late = Person.objects.create(full_name="Late", area=area_tree["north_ward"])
+    save_demographics(analyst, late, {"age_band": "65-74", "sex": "male"})
+    record_contact(late, "response", "online_survey", source="consultation:1",
+                   when=timezone.make_aware(datetime(2026, 12, 1, 12)))
+    asked = Person.objects.create(full_name="Only invited", area=area_tree["north_ward"])
+    save_demographics(analyst, asked, {"age_band": "65-74", "sex": "male"})
+    record_contact(asked, "invitation", "email", source="consultation:1", when=when)
+    for n in range(12):
+        person = Person.objects.create(full_name=f"South {n}", area=area_tree["south_ward"])
+        save_demographics(analyst, person, {"age_band": "65-74", "sex": "female"})
+        record_contact(person, "response", "online_survey", source="consultation:1", when=when)
+        made["south"].append(person)
+    made["late"], made["asked"] = late, asked
+    return made
+
+
+def test_the_people_register_gives_participants_by_contact_kind_date_and_area(
+        analyst: Any, area_tree: dict[str, Any], register: dict[str, Any],
+        django_capture_on_commit_callbacks: Any) -> None:
+    from byconsent.core.models import AuditEntry
+
+    ages_table = services.save_targets(analyst, name="Ages", area=area_tree["north"], source="census", targets={
+        "Age": {"Aged 16 to 24 years": 0.2, "Aged 25 to 34 years": 0.3, "Aged 35 to 44 years": 0.3,
+                "Aged 65 to 74 years": 0.2}})
+    filters = {"date_from": "2026-10-01", "date_to": "2026-10-31"}
+    comparison = run(analyst, django_capture_on_commit_callbacks, area=area_tree["north"], source_key="people",
+                     targets=[ages_table], filters=filters)
+    assert comparison.status == HeardComparison.Status.DONE, comparison.error
+    age = comparison.result["characteristics"][0]
+    # 40 northern participants in October: the late responder, the invited-only person and the south are out.
+    assert age["compared"] == 40 and comparison.result["participants"] == 40
+    counts = {g["group"]: g["count"] for g in age["groups"]}
+    truth = {"Aged 16 to 24 years": 4, "Aged 25 to 34 years": 16, "Aged 35 to 44 years": 20, "Aged 65 to 74 years": 0}
+    assert counts["Aged 16 to 24 years"] is None and counts["Aged 65 to 74 years"] is None  # 4 and 0
+    assert all(count is None or count == truth[group] for group, count in counts.items())
+    assert any(count is not None for count in counts.values())
+    assert comparison.filters["kinds"] == ["attendance", "response"]
+    read = AuditEntry.objects.get(action="demographics.read")
+    assert read.after["people"] == 40 and read.after["reason"] == "who we heard from"
+    assert "16-24" not in str(read.after) and "health" not in read.after["characteristics"]
+
+    attended = run(analyst, django_capture_on_commit_callbacks, area=area_tree["north"], source_key="people",
+                   targets=[ages_table], filters={**filters, "kinds": ["attendance"]})
+    assert attended.status == HeardComparison.Status.DONE
+    assert AuditEntry.objects.filter(action="demographics.read").order_by("-pk").first().after["people"] == 10
+
+
+def test_a_glasgow_analyst_sees_nothing_of_edinburgh(
+        analyst: Any, make_user: Any, area_tree: dict[str, Any], questionnaire: Any, north_targets: list[Any],
+        register: dict[str, Any], django_capture_on_commit_callbacks: Any, client_for: Any) -> None:
+    comparison = run(analyst, django_capture_on_commit_callbacks, area=area_tree["north"],
+                     source_key=f"survey:{questionnaire.pk}", targets=north_targets)
+    south = make_user("analyst", area_tree["south"])
+    client = client_for(south)
+    assert client.get(reverse("insights:heard_detail", args=[comparison.pk])).status_code == 404
+    assert client.get(reverse("insights:heard_csv", args=[comparison.pk])).status_code == 404
+    assert client.post(reverse("insights:heard_detail", args=[comparison.pk])).status_code == 404
+    form_page = client.get(reverse("insights:heard")).content.decode()
+    assert "Confidence in policing" not in form_page and "Census age" not in form_page
+    assert (f"survey:{questionnaire.pk}", "Confidence in policing") not in heard.source_choices(south)
+    with pytest.raises(PermissionDenied):
+        services.start_heard_comparison(south, area=area_tree["north"], source_key="people", targets=north_targets)
+    # Posting another area's ids through the form is refused like a bad choice, and nothing is queued.
+    response = client.post(reverse("insights:heard"), {"area": area_tree["north"].pk, "source": "people",
+                                                        "targets": [str(north_targets[0].pk)]})
+    assert response.status_code == 200 and HeardComparison.objects.count() == 1
+    # People in the north are never read for a southern analyst, even when asked for.
+    from byconsent.people.models import Person
+    from byconsent.people.selectors import participant_characteristics
+
+    read = participant_characteristics(south, Person.objects.all(), reason="test")
+    assert set(read) == {p.pk for p in register["south"]}
+
+
+def test_the_page_runs_a_comparison_from_the_form(
+        analyst: Any, area_tree: dict[str, Any], questionnaire: Any, north_targets: list[Any],
+        django_capture_on_commit_callbacks: Any, client_for: Any) -> None:
+    client = client_for(analyst)
+    page = client.get(reverse("insights:heard")).content.decode()
+    assert "Confidence in policing" in page and "People register" in page
+    bad = client.post(reverse("insights:heard"), {"area": area_tree["north"].pk,
+                                                  "source": f"survey:{questionnaire.pk}", "channel": "email"})
+    text = bad.content.decode()
+    assert "Choose at least one population table" in text and "people register only" in text
+    assert HeardComparison.objects.count() == 0
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(reverse("insights:heard"), {
+            "area": area_tree["north"].pk, "source": f"survey:{questionnaire.pk}",
+            "targets": [str(t.pk) for t in north_targets]})
+    comparison = HeardComparison.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("insights:heard_detail",
+                                                                           args=[comparison.pk])
+    waiting = client.get(response["Location"]).content.decode()
+    assert "being worked out" in waiting
+    heard_comparison_task.call(comparison.task_id)
+    done = client.get(response["Location"]).content.decode()
+    assert "Aged 35 to 64 years" in done and "Download the table as CSV" in done
+    assert reverse("insights:heard") in client.get(reverse("insights:home")).content.decode()
