@@ -10,6 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from byconsent.core.models import PostcodeArea, Role
+from byconsent.insights import services as crime
 from byconsent.neighbourhoods import services
 from tests.browser.accessibility import check_page
 from tests.browser.signin import sign_in
@@ -38,8 +39,8 @@ def test_public_neighbourhood_pages(live_server, page, page_without_javascript, 
                            action="<p>Weekly speed checks</p>", set_with="North Ward meeting, January 2026")
     services.save_meeting(admin, area=ward, title="Ward surgery", starts_at=timezone.now() + datetime.timedelta(days=2),
                           location="Library", access_notes="Step-free access")
-    report = services.import_street_crime(admin, CRIME_CSV, "test.csv")
-    assert report.ok and report.placed == 90
+    crime_import = crime.import_street_crime(admin, file_name="test.csv", csv_text=CRIME_CSV)
+    assert crime_import.rows_imported == 91 and crime_import.rows_without_location == 1
 
     page.goto(f"{live_server.url}/neighbourhoods/")
     check_page(page, "neighbourhoods-index")
@@ -101,5 +102,6 @@ def test_staff_edit_neighbourhood_page(live_server, page, area_tree, make_user):
 
     page.get_by_role("link", name="Add a priority").click()
     check_page(page, "neighbourhoods-priority-form")
-    page.goto(f"{live_server.url}/staff/neighbourhoods/crime-import/")
-    check_page(page, "neighbourhoods-crime-import")
+    # Crime figures are imported on the analysis workspace's screen: an engagement officer is told who does it.
+    page.goto(f"{live_server.url}/staff/neighbourhoods/")
+    expect(page.locator("main")).to_contain_text("An analyst or administrator for the whole force imports them.")

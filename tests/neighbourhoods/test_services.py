@@ -10,8 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from byconsent.core.audit import entries_for
+from byconsent.core.models import Role
+from byconsent.insights import services as crime
 from byconsent.neighbourhoods import selectors, services
-from byconsent.neighbourhoods.models import CrimeCount, CrimeImport, Priority, TeamMember
+from byconsent.neighbourhoods.models import Priority, TeamMember
 from tests.shared_data import shared_path
 
 pytestmark = pytest.mark.django_db
@@ -99,34 +101,59 @@ def test_priorities_import_is_idempotent_and_cleans_html(area_tree, staff):
         services.import_priorities(staff["south"], area_tree["north_ward"], text)
 
 
-def test_street_crime_import_places_rows_and_is_repeatable(area_tree, staff):
+def test_public_figures_come_from_the_one_street_crime_import(area_tree, staff, make_user):
+    """The real City of London file, imported once through the analysis workspace: the neighbourhood page's table
+    counts the rows placed in the ward, through disclosure control exactly as before."""
     cache.clear()
     text = shared_path("domain-data", CITY).read_text(encoding="utf-8")
     ward = area_tree["north_ward"]
     ward.zone_codes = ["E01032739", "E01032740"]
     ward.save()
-    with pytest.raises(PermissionDenied):  # a force-wide file needs the role at force level
-        services.import_street_crime(staff["engagement"], text)
-    report = services.import_street_crime(staff["force_engagement"], text, "2022-01-city-of-london-street.csv")
-    assert report.ok and report.rows == 593 and report.no_location == 37
-    assert report.placed == 371 + 65 and report.outside_areas == 593 - 37 - 371 - 65
-    assert "E01000005" in report.unmatched_codes
-    assert sum(CrimeCount.objects.values_list("count", flat=True)) == 436
-    again = services.import_street_crime(staff["force_engagement"], text)
-    assert again.placed == 436 and sum(CrimeCount.objects.values_list("count", flat=True)) == 436
-    assert CrimeImport.objects.count() == 2
+    with pytest.raises(PermissionDenied):  # a force-wide file needs the analyst role at force level
+        crime.import_street_crime(staff["force_engagement"], file_name=CITY, csv_text=text)
+    analyst = make_user(Role.ANALYST, area_tree["force"])
+    crime_import = crime.import_street_crime(analyst, file_name=CITY, csv_text=text)
+    assert crime_import.rows_read == 593 and crime_import.rows_without_location == 37
+    assert crime_import.rows_outside_areas == 593 - 37 - 371 - 65
+    again = crime.import_street_crime(analyst, file_name=CITY, csv_text=text)
+    assert again.rows_imported == 0 and again.rows_already_present == 593
     table = selectors.crime_table(ward)
-    assert table is not None and table.grand_total == 436
+    assert table is not None and table.grand_total == 371 + 65 and table.source == "City of London Police"
     published = {crime_type: total for crime_type, _values, total in table.rows}
     assert published["Violence and sexual offences"] == 78 + 12  # 78 in one zone, 12 in the other
     assert published["Robbery"] is None  # 2 + 0 robberies: below the threshold, hidden
+    assert selectors.crime_table(area_tree["south_ward"]) is None
+    assert selectors.crime_figures_held() == [("City of London Police", datetime.date(2022, 1, 1))]
 
 
-def test_bad_crime_file_imports_nothing(area_tree, staff):
-    report = services.import_street_crime(staff["force_engagement"], "Crime ID,Month,Falls within,LSOA code,Crime "
-                                          "type\n,2022-13,X,E01000001,Burglary\n")
-    assert report.errors == ["Line 2: month '2022-13' is not YYYY-MM"]
-    assert not CrimeCount.objects.exists() and not CrimeImport.objects.exists()
+def test_public_table_follows_a_republished_month_and_hides_small_cells(area_tree, make_user):
+    """Counts below the threshold and anything that would reveal them are hidden; a re-published month replaces
+    the earlier figures instead of adding to them."""
+    cache.clear()
+    analyst = make_user(Role.ANALYST, area_tree["force"])
+    header = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
+              "Last outcome category,Context\n")
+
+    def rows(burglaries: int, robberies: int) -> str:
+        line = "{},2026-{:02d},X,X,,,On or near A,S0100000{},A,{},,\n"
+        return (header + "".join(line.format(f"b{n}", 1, 1, "Burglary") for n in range(burglaries))
+                + "".join(line.format(f"r{n}", 1, 2, "Robbery") for n in range(robberies))
+                + "".join(line.format(f"B{n}", 2, 1, "Burglary") for n in range(25))
+                + "".join(line.format(f"R{n}", 2, 2, "Robbery") for n in range(15)))
+
+    crime.import_street_crime(analyst, file_name="a.csv", csv_text=rows(30, 3))
+    table = selectors.crime_table(area_tree["north_ward"])
+    assert table is not None and [m.month for m in table.months] == [1, 2]
+    published = {crime_type: (values, total) for crime_type, values, total in table.rows}
+    assert published["Robbery"][0][0] is None  # 3 robberies in January: hidden
+    # ...and it cannot be worked out from its column (January total) or its row (robbery total).
+    assert None in (published["Burglary"][0][0], table.month_totals[0])
+    assert None in (published["Robbery"][0][1], published["Robbery"][1])
+    crime.import_street_crime(analyst, file_name="b.csv", csv_text=rows(20, 12))  # January re-published
+    table = selectors.crime_table(area_tree["north_ward"])
+    published = {crime_type: (values, total) for crime_type, values, total in table.rows}
+    assert published["Burglary"][0] == [20, 25] and published["Robbery"][0] == [12, 15]
+    assert table.month_totals == [32, 40] and table.grand_total == 72
 
 
 def test_find_by_postcode_or_place_name(area_tree):

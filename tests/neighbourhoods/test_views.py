@@ -6,9 +6,10 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 
-from byconsent.core.models import PostcodeArea, TaskProgress
+from byconsent.core.models import PostcodeArea, Role, TaskProgress
 from byconsent.neighbourhoods import services
 from byconsent.neighbourhoods.models import Meeting, Priority, TeamMember
 
@@ -64,7 +65,7 @@ def test_staff_pages(page_content, staff, staff_client):
                  f"/staff/neighbourhoods/{code}/meetings/new/",
                  f"/staff/neighbourhoods/{code}/meetings/{Meeting.objects.first().pk}/"]:
         assert client.get(path).status_code == 200, path
-    assert client.get("/staff/neighbourhoods/crime-import/").status_code == 200
+    assert client.get("/staff/neighbourhoods/crime-import/").status_code == 404  # one import screen: insights
 
 
 def test_staff_refused_outside_their_area_and_role(page_content, staff, staff_client):
@@ -98,16 +99,31 @@ def test_priorities_import_errors_are_shown(page_content, staff, staff_client):
     assert "Item 1: &#x27;issue-date&#x27; &#x27;soon&#x27; is not a date" in page
 
 
-def test_crime_import_view_starts_a_task(area_tree, staff, staff_client):
-    client = staff_client(staff["force_engagement"])
-    upload = SimpleUploadedFile("2022-01-x-street.csv", b"Crime ID,Month,Falls within,LSOA code,Crime type\n"
-                                b",2022-01,X Police,S01000001,Burglary\n")
-    response = client.post("/staff/neighbourhoods/crime-import/", {"file": upload})
-    progress = TaskProgress.objects.get()
-    assert response.status_code == 302 and progress.task_path.endswith("crime_import_task")
-    from byconsent.neighbourhoods.tasks import crime_import_task
+def test_crime_figures_are_imported_on_the_one_import_screen(area_tree, staff, staff_client, make_user,
+                                                             django_capture_on_commit_callbacks):
+    """The staff page links to the analysis workspace's import; what it imports appears on the public page."""
+    from django.core.cache import cache
 
-    assert crime_import_task.call(progress.pk)["placed in areas"] == 1
-    denied = staff_client(staff["engagement"]).post("/staff/neighbourhoods/crime-import/", {
-        "file": SimpleUploadedFile("a.csv", b"x")})
-    assert denied.status_code == 403
+    from byconsent.insights.tasks import crime_import_task
+
+    cache.clear()
+    page = staff_client(staff["force_engagement"]).get("/staff/neighbourhoods/").content.decode()
+    assert "No crime figures have been imported yet" in page and 'href="/staff/insights/crime/"' not in page
+    admin = make_user(Role.ADMINISTRATOR, area_tree["force"])
+    page = staff_client(admin).get("/staff/neighbourhoods/").content.decode()
+    assert 'href="/staff/insights/crime/"' in page
+    rows = "".join(f"x{n},2026-01,X Police,X Police,,,On or near A,S01000001,A,Burglary,,\n" for n in range(12))
+    upload = SimpleUploadedFile("2026-01-x-street.csv", (
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
+        "Last outcome category,Context\n" + rows + ",2026-01,X Police,X Police,,,No Location,,,Burglary,,\n").encode())
+    with django_capture_on_commit_callbacks(execute=False):
+        response = staff_client(admin).post("/staff/insights/crime/", {"area": area_tree["north_ward"].pk,
+                                                                       "file": upload})
+    progress = TaskProgress.objects.get()
+    assert response.status_code == 302 and progress.task_path == "byconsent.insights.tasks.crime_import_task"
+    outcome = crime_import_task.call(progress.pk)
+    assert outcome["imported"] == 13 and outcome["without a location"] == 1
+    public = Client().get(f"/neighbourhoods/{area_tree['north_ward'].code}/").content.decode()
+    assert "Burglary" in public and "X Police" in public
+    page = staff_client(admin).get("/staff/neighbourhoods/").content.decode()
+    assert "X Police: up to January 2026" in page

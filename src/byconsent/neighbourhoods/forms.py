@@ -159,12 +159,3 @@ class PrioritiesImportForm(forms.Form):
 
     def clean_file(self) -> str:
         return _read_upload(self.cleaned_data["file"])
-
-
-class CrimeImportForm(forms.Form):
-    file = forms.FileField(label=_("Street-level crime file from data.police.uk"),
-                           help_text=_("The CSV file named like 2026-01-your-force-street.csv"),
-                           error_messages={"required": _("Choose a file")})
-
-    def clean_file(self) -> str:
-        return _read_upload(self.cleaned_data["file"])

@@ -1,4 +1,5 @@
-"""Neighbourhood pages: the local team, priorities set with the community, meetings, and local crime figures."""
+"""Neighbourhood pages: the local team, priorities set with the community and meetings. Local crime figures are
+read from the analysis workspace's street crime records (``insights.selectors.crime_counts``)."""
 
 from __future__ import annotations
 
@@ -91,40 +92,3 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-
-class CrimeCount(models.Model):
-    """Street-level crimes from data.police.uk, counted per neighbourhood, month and crime type (no row-level data
-    is kept: the published locations are already anonymised points, and counts are all the pages need)."""
-
-    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="crime_counts")
-    month = models.DateField(help_text=_("First day of the month"))
-    crime_type = models.CharField(max_length=100)
-    count = models.PositiveIntegerField()
-    source = models.CharField(max_length=200, help_text=_("The 'Falls within' force of the imported file"))
-
-    class Meta:
-        ordering = ["month", "crime_type"]
-        constraints = [models.UniqueConstraint(fields=["area", "month", "crime_type", "source"],
-                                               name="unique_crime_count")]
-        indexes = [models.Index(fields=["area", "month"])]
-
-
-class CrimeImport(models.Model):
-    """One import of a data.police.uk street-level crime file, with what could and could not be placed."""
-
-    filename = models.CharField(max_length=300, blank=True)
-    source = models.CharField(max_length=200, blank=True)
-    months = models.JSONField(default=list)
-    rows = models.PositiveIntegerField(default=0)
-    placed = models.PositiveIntegerField(default=0)
-    no_location = models.PositiveIntegerField(default=0)
-    outside_areas = models.PositiveIntegerField(default=0)
-    without_crime_id = models.PositiveIntegerField(default=0)
-    unmatched_codes = models.JSONField(default=list)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at"]

@@ -1,14 +1,6 @@
 """Reading and writing data.police.uk formats (no database access here: plain parsing, easy to test).
 
-Street-level crime CSV (https://data.police.uk/about/#columns), one row per crime or anti-social behaviour incident:
-
-    Crime ID, Month, Reported by, Falls within, Longitude, Latitude, Location, LSOA code, LSOA name, Crime type,
-    Last outcome category, Context
-
-- Anti-social behaviour rows have no Crime ID (and no outcome).
-- Rows that could not be placed on the map say "No Location" and have no coordinates and no LSOA code.
-- Month is YYYY-MM. LSOA codes are English/Welsh LSOAs (2011 or 2021, depending on the release); Scottish data
-  zones use the same column where forces publish them.
+Street-level crime files are read by ``byconsent.insights.crime`` (the one parser of the platform).
 
 Neighbourhood priorities in the police.uk API shape (``/api/<force>/<neighbourhood>/priorities``):
 
@@ -22,79 +14,10 @@ import datetime
 import hashlib
 import io
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-CRIME_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-                 "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context"]
-REQUIRED_CRIME_COLUMNS = ["Month", "Falls within", "LSOA code", "Crime type"]
 PRIORITY_FIELDS = ["issue", "issue-date", "action", "action-date"]
-
-
-@dataclass
-class CrimeFile:
-    """Counts read from one or more street-level crime files, ready to place in areas."""
-
-    counts: Counter[tuple[str, datetime.date, str]] = field(default_factory=Counter)  # (zone, month, type)
-    sources: set[str] = field(default_factory=set)
-    months: set[datetime.date] = field(default_factory=set)
-    rows: int = 0
-    no_location: int = 0
-    without_crime_id: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
-def parse_month(value: str) -> datetime.date | None:
-    try:
-        year, month = value.strip().split("-")
-        return datetime.date(int(year), int(month), 1)
-    except ValueError:
-        return None
-
-
-def read_crime_csv(text: str) -> CrimeFile:
-    """Count crimes by LSOA/data zone, month and type. Every wrong line is reported with its line number."""
-    result = CrimeFile()
-    text = text.lstrip("\ufeff")
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip() for name in (reader.fieldnames or [])]
-    missing = [name for name in REQUIRED_CRIME_COLUMNS if name not in header]
-    if missing:
-        result.errors.append(
-            "Line 1: this is not a data.police.uk street-level crime file; missing column(s): " + ", ".join(missing))
-        return result
-    reader.fieldnames = header
-    for line, row in enumerate(reader, start=2):
-        if not any((value or "").strip() for value in row.values()):
-            continue
-        result.rows += 1
-        month = parse_month(row.get("Month") or "")
-        crime_type = (row.get("Crime type") or "").strip()
-        source = (row.get("Falls within") or row.get("Reported by") or "").strip()
-        problems = []
-        if month is None:
-            problems.append(f"month {row.get('Month')!r} is not YYYY-MM")
-        if not crime_type:
-            problems.append("the crime type is empty")
-        if not source:
-            problems.append("'Falls within' is empty")
-        if problems:
-            result.errors.append(f"Line {line}: " + "; ".join(problems))
-            continue
-        assert month is not None
-        if not (row.get("Crime ID") or "").strip():
-            result.without_crime_id += 1
-        zone = (row.get("LSOA code") or "").strip().upper()
-        result.sources.add(source)
-        result.months.add(month)
-        if not zone:
-            result.no_location += 1
-            continue
-        result.counts[(zone, month, crime_type)] += 1
-    if result.rows == 0 and not result.errors:
-        result.errors.append("The file has no rows")
-    return result
 
 
 # ---- priorities --------------------------------------------------------------------------------------------------

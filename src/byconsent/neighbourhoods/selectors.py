@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -24,7 +24,8 @@ from byconsent.core.models import Area
 from byconsent.core.postcodes import find_area, normalise_postcode
 from byconsent.core.registries import ListingItem, public_listings
 from byconsent.engines.disclosure import DisclosureSettings, protect, two_way_table
-from byconsent.neighbourhoods.models import CrimeCount, Meeting, Priority, TeamMember
+from byconsent.insights.selectors import crime_counts, latest_crime_months
+from byconsent.neighbourhoods.models import Meeting, Priority, TeamMember
 from byconsent.neighbourhoods.policeuk import priorities_json
 
 MEETING_KIND = "Meeting"
@@ -124,15 +125,13 @@ class CrimeTable:
 
 def crime_table(area: Area, months: int = 6) -> CrimeTable | None:
     """Monthly counts by crime type for an area and everything in it, over the latest `months` months imported,
-    with small counts hidden (and enough others that they cannot be worked out)."""
-    counts = CrimeCount.objects.filter(area__path__startswith=area.path)
-    recent = sorted(set(counts.values_list("month", flat=True)), reverse=True)[:months]
+    with small counts hidden (and enough others that they cannot be worked out). The counts come from the one
+    store of street crime (the analysis workspace's row-level records), aggregated by its selector."""
+    counted = crime_counts(area, latest_months=months)
+    recent = counted.months
     if not recent:
         return None
-    recent.sort()
-    grid: dict[str, dict[datetime.date, int]] = defaultdict(dict)
-    for row in counts.filter(month__in=recent).values("crime_type", "month").annotate(n=Sum("count")):
-        grid[row["crime_type"]][row["month"]] = row["n"]
+    grid = counted.counts
     types = sorted(grid)
     values = [[grid[t].get(m, 0) for m in recent] for t in types]
     threshold = settings.BYCONSENT_DISCLOSURE_THRESHOLD
@@ -147,11 +146,15 @@ def crime_table(area: Area, months: int = 6) -> CrimeTable | None:
     published: list[list[int | None]] = cached["grid"]
     rows = [(types[i], published[i][:-1], published[i][-1]) for i in range(len(types))]
     month_totals = published[-1][:-1]
-    sources = sorted(set(counts.values_list("source", flat=True)))
     labels = [date_format(m, "M Y") for m in recent]
     chart, alt = _bar_chart(labels, month_totals)
     return CrimeTable(months=recent, rows=rows, month_totals=month_totals, grand_total=published[-1][-1],
-                      note=cached["note"], chart=chart, chart_alt=alt, source=", ".join(sources))
+                      note=cached["note"], chart=chart, chart_alt=alt, source=", ".join(counted.forces))
+
+
+def crime_figures_held() -> list[tuple[str, datetime.date]]:
+    """Each force whose crime figures are held, with the latest month (for the staff pages)."""
+    return latest_crime_months()
 
 
 def _bar_chart(labels: list[str], values: list[int | None]) -> tuple[SafeString, str]:

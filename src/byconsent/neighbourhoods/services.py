@@ -1,9 +1,8 @@
-"""Every write to neighbourhood pages: permission (manage engagement in the area), transaction, audit entry."""
+"""Every write to neighbourhood pages: permission (manage engagement in the area), transaction, audit entry.
+Crime figures are imported once, for the whole platform, by ``byconsent.insights.services.start_crime_import``."""
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,7 +16,7 @@ from byconsent.core.policy import Action as Do
 from byconsent.core.policy import can, require
 from byconsent.core.services import ImportReport
 from byconsent.neighbourhoods import policeuk
-from byconsent.neighbourhoods.models import CrimeCount, CrimeImport, Meeting, Priority, TeamMember
+from byconsent.neighbourhoods.models import Meeting, Priority, TeamMember
 
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
@@ -172,92 +171,3 @@ def save_meeting(actor: Any, meeting: Meeting | None = None, **values: Any) -> M
         audit.record(actor, "neighbourhood.meeting_saved" if before else "neighbourhood.meeting_added", meeting,
                      before=before, after=audit.snapshot(meeting, MEETING_FIELDS))
     return meeting
-
-
-# ---- crime figures -----------------------------------------------------------------------------------------------
-
-@dataclass
-class CrimeImportReport:
-    rows: int = 0
-    placed: int = 0
-    no_location: int = 0
-    outside_areas: int = 0
-    without_crime_id: int = 0
-    unmatched_codes: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    import_id: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def zone_lookup() -> dict[str, Area]:
-    """LSOA / data zone code -> the deepest area that lists it."""
-    lookup: dict[str, Area] = {}
-    for area in Area.objects.exclude(zone_codes=[]).order_by("level"):
-        for code in area.zone_codes or []:
-            lookup[str(code).strip().upper()] = area
-    return lookup
-
-
-def import_street_crime(actor: Any, text: str, filename: str = "", progress: Any = None) -> CrimeImportReport:
-    """Import a data.police.uk street-level crime CSV: count crimes per neighbourhood, month and type.
-
-    All or nothing: a wrong line stops the import and is reported with its line number. Re-importing a month from
-    the same force replaces that month's figures, so running it twice changes nothing. Rows with no location and
-    rows in zones outside every area are counted and reported, never guessed.
-    """
-    if actor is not None:
-        require(actor, Do.MANAGE_ENGAGEMENT, force_area())
-    parsed = policeuk.read_crime_csv(text)
-    report = CrimeImportReport(rows=parsed.rows, no_location=parsed.no_location,
-                               without_crime_id=parsed.without_crime_id, errors=parsed.errors)
-    if not report.ok:
-        return report
-    if progress:
-        progress(0.3, f"Read {parsed.rows} rows")
-    lookup = zone_lookup()
-    totals: dict[tuple[int, datetime.date, str, str], int] = {}
-    unmatched: set[str] = set()
-    source = " / ".join(sorted(parsed.sources))
-    for (zone, month, crime_type), count in parsed.counts.items():
-        area = lookup.get(zone)
-        if area is None:
-            report.outside_areas += count
-            unmatched.add(zone)
-            continue
-        key = (area.pk, month, crime_type, source)
-        totals[key] = totals.get(key, 0) + count
-        report.placed += count
-    report.unmatched_codes = sorted(unmatched)
-    with transaction.atomic():
-        CrimeCount.objects.filter(source=source, month__in=parsed.months).delete()
-        CrimeCount.objects.bulk_create([CrimeCount(area_id=area_id, month=month, crime_type=crime_type, count=count,
-                                                   source=source_name)
-                                        for (area_id, month, crime_type, source_name), count in totals.items()])
-        record = CrimeImport.objects.create(
-            filename=filename[:300], source=source, months=sorted(m.isoformat()[:7] for m in parsed.months),
-            rows=report.rows, placed=report.placed, no_location=report.no_location,
-            outside_areas=report.outside_areas, without_crime_id=report.without_crime_id,
-            unmatched_codes=report.unmatched_codes[:500],
-            created_by=actor if getattr(actor, "is_authenticated", False) else None)
-        report.import_id = record.pk
-        audit.record(actor or "import", "neighbourhood.crime_imported", record,
-                     after={"source": source, "months": record.months, "rows": report.rows,
-                            "placed": report.placed, "no_location": report.no_location,
-                            "outside_areas": report.outside_areas})
-    return report
-
-
-def force_area() -> Area | None:
-    """Crime files cover a whole force, so importing one needs the role at the top of the tree."""
-    return Area.objects.filter(parent__isnull=True).order_by("pk").first()
-
-
-def request_crime_import(actor: Any, text: str, filename: str) -> Any:
-    require(actor, Do.MANAGE_ENGAGEMENT, force_area())
-    from byconsent.core import tasks
-
-    return tasks.start("Import police.uk street-level crime", "byconsent.neighbourhoods.tasks.crime_import_task",
-                       {"csv_text": text, "filename": filename}, requested_by=actor)

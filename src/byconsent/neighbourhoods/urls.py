@@ -10,7 +10,6 @@ urlpatterns = [
     path("neighbourhoods/<str:code>/", views.detail, name="detail"),
     path("neighbourhoods/<str:code>/priorities.json", views.priorities_export, name="priorities_export"),
     path("staff/neighbourhoods/", views.staff_index, name="staff_index"),
-    path("staff/neighbourhoods/crime-import/", views.crime_import, name="crime_import"),
     path("staff/neighbourhoods/<str:code>/", views.staff_area, name="staff_area"),
     path("staff/neighbourhoods/<str:code>/team/new/", views.team_member_form, name="team_member_add"),
     path("staff/neighbourhoods/<str:code>/team/<int:pk>/", views.team_member_form, name="team_member_edit"),

@@ -17,11 +17,10 @@ from django.views.decorators.http import require_POST
 from byconsent.actions import selectors as ledger
 from byconsent.core.models import Area
 from byconsent.core.policy import Action as Do
-from byconsent.core.policy import areas_where, can, get_visible_or_404, scope
+from byconsent.core.policy import areas_where, can_force_wide, get_visible_or_404, scope
 from byconsent.core.views import staff_required
 from byconsent.neighbourhoods import selectors, services
 from byconsent.neighbourhoods.forms import (
-    CrimeImportForm,
     FindForm,
     MeetingForm,
     PrioritiesImportForm,
@@ -29,7 +28,7 @@ from byconsent.neighbourhoods.forms import (
     TeamMemberForm,
     apply_errors,
 )
-from byconsent.neighbourhoods.models import CrimeImport, Meeting, Priority, TeamMember
+from byconsent.neighbourhoods.models import Meeting, Priority, TeamMember
 
 # ---- public ------------------------------------------------------------------------------------------------------
 
@@ -91,8 +90,9 @@ def team_photo(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_index(request: HttpRequest) -> HttpResponse:
     areas = areas_where(request.user, Do.MANAGE_ENGAGEMENT).filter(level__gte=Area.Level.LOCAL_AREA).order_by("path")
     page = Paginator(areas.select_related("parent"), 50).get_page(request.GET.get("page"))
-    context = {"page": page, "imports": CrimeImport.objects.all()[:5],
-               "may_import_crime": can(request.user, Do.MANAGE_ENGAGEMENT, services.force_area())}
+    context = {"page": page, "crime_figures": selectors.crime_figures_held(),
+               # Crime figures are imported once for the whole platform, in the analysis workspace.
+               "may_import_crime": can_force_wide(request.user, Do.ANALYSE)}
     return render(request, "neighbourhoods/staff_index.html", context)
 
 
@@ -204,15 +204,3 @@ def meeting_form(request: HttpRequest, code: str, pk: int | None = None) -> Http
             return redirect("neighbourhoods:staff_area", code=saved.area.code)
     return render(request, "neighbourhoods/staff_form.html", {
         "form": form, "area": area, "title": _("Change a meeting") if meeting else _("Add a meeting")})
-
-
-@staff_required(Do.MANAGE_ENGAGEMENT)
-def crime_import(request: HttpRequest) -> HttpResponse:
-    form = CrimeImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = request.FILES.get("file")
-        progress = services.request_crime_import(request.user, form.cleaned_data["file"],
-                                                 getattr(upload, "name", "") or "")
-        return redirect("core:task_detail", pk=progress.pk)
-    return render(request, "neighbourhoods/crime_import.html",
-                  {"form": form, "imports": CrimeImport.objects.all()[:10]})
