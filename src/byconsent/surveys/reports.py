@@ -25,7 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from byconsent.surveys.forms import OTHER, choices_for, rating_choices
-from byconsent.surveys.models import Question, Questionnaire, QuestionType, Response
+from byconsent.surveys.models import DemographicAnswers, Question, Questionnaire, QuestionType, Response
 
 FIXED_COLUMNS = [
     ("reference", "Receipt reference"),
@@ -412,3 +412,91 @@ def disclosure_safe(result: Summary, threshold: int = 10) -> Summary:
                                               samples=item.samples, note=note))
     total = result.total if result.total >= threshold or result.total == 0 else 0
     return Summary(result.questionnaire, total, safe_questions, [])
+
+
+# ---- who answered: the "About you" answers, disclosure-controlled ------------------------------------------------
+
+WITHHELD = "[c]"  # the ONS symbol for a figure withheld for confidentiality
+
+
+@dataclass
+class WhoAnsweredTable:
+    question: Question
+    rows: list[tuple[str, int | None]]  # (category, count or None when withheld)
+    total: int | None
+    note: str = ""
+    additive: bool = True  # the categories add up to the total (not so for multiple choice)
+
+
+@dataclass
+class WhoAnswered:
+    respondents: int
+    threshold: int
+    tables: list[WhoAnsweredTable]
+
+
+def demographic_questions(questionnaire: Questionnaire) -> list[Question]:
+    """The "About you" questions with categories, one per short name across versions (newest wording first)."""
+    seen: dict[str, Question] = {}
+    for version in questionnaire.versions.order_by("-number").prefetch_related("pages__questions"):
+        for page in version.pages.all():
+            for question in page.questions.all():
+                if question.is_demographic and question.key not in seen and question.type in (
+                        QuestionType.SINGLE_CHOICE, QuestionType.LIKERT, QuestionType.MULTIPLE_CHOICE):
+                    seen[question.key] = question
+    return list(seen.values())
+
+
+def who_answered(questionnaire: Questionnaire, threshold: int | None = None) -> WhoAnswered:
+    """Respondents per category of each "About you" question, for staff who may analyse.
+
+    Each question is a one-way table whose categories (including "Not answered") add up to the number of
+    responses, passed through engines.disclosure: a count below the threshold is never shown, and enough other
+    counts are withheld that none can be worked out from the total or from each other. The total is the number
+    of responses, which the report shows anyway, so a pattern that would need the total withheld is not shown at
+    all. Multiple-choice categories do not add up; each is shown only when it reaches the threshold."""
+    from byconsent.engines.disclosure import DisclosureSettings, one_way_table, protect
+
+    threshold = threshold or int(getattr(settings, "BYCONSENT_DISCLOSURE_THRESHOLD", 10))
+    questions = demographic_questions(questionnaire)
+    respondents = Response.objects.filter(questionnaire=questionnaire).count()
+    counters: dict[str, Counter[str]] = {q.key: Counter() for q in questions}
+    if questions:
+        for data in DemographicAnswers.objects.filter(response__questionnaire=questionnaire).values_list(
+                "data", flat=True).iterator(chunk_size=CHUNK):
+            for q in questions:
+                value = (data or {}).get(q.key) if isinstance(data, dict) else None
+                if value in (None, "", [], {}):
+                    continue
+                if isinstance(value, list):
+                    counters[q.key].update(str(v) for v in value)
+                else:
+                    counters[q.key][str(value)] += 1
+    disclosure_settings = DisclosureSettings(threshold=threshold)
+    tables = []
+    not_answered = str(_("Not answered"))
+    for q in questions:
+        choices = choices_for(q)
+        known = {value for value, _label in choices}
+        counter = counters[q.key]
+        counts = [counter[value] for value, _label in choices]
+        labels = [label for _value, label in choices]
+        unknown = sum(n for value, n in counter.items() if value not in known)
+        if unknown:
+            counts.append(unknown)
+            labels.append(str(_("Other answers")))
+        if q.type == QuestionType.MULTIPLE_CHOICE:
+            rows = [(label, n if n >= threshold else None) for label, n in zip(labels, counts, strict=True)]
+            tables.append(WhoAnsweredTable(q, rows, None, str(_(
+                "People could choose more than one answer, so the counts do not add up to the total.")), False))
+            continue
+        answered = sum(counts)
+        counts.append(max(0, respondents - answered))
+        labels.append(not_answered)
+        result = protect(one_way_table(counts, labels), disclosure_settings)
+        published = list(result.published)
+        if published[-1] is None:  # the total is public elsewhere: this pattern would not protect, show nothing
+            published = [None] * len(published)
+        rows = list(zip(labels, published[:-1], strict=True))
+        tables.append(WhoAnsweredTable(q, rows, respondents if respondents >= threshold else None))
+    return WhoAnswered(respondents, threshold, tables)

@@ -584,11 +584,12 @@ def staff_moderate_answer(request: HttpRequest, pk: int, answer_id: int) -> Http
 def staff_report(request: HttpRequest, pk: int) -> HttpResponse:
     questionnaire = _staff_questionnaire(request, pk, Action.VIEW_CONTRIBUTIONS)
     report = reports.summary(questionnaire)
-    return render(request, "surveys/staff/report.html", {"questionnaire": questionnaire, "report": report,
-                                                         "may_export": can(request.user, Action.ANALYSE,
-                                                                           questionnaire)
-                                                         or can(request.user, Action.MANAGE_ENGAGEMENT,
-                                                                questionnaire)})
+    may_analyse = can(request.user, Action.ANALYSE, questionnaire)
+    return render(request, "surveys/staff/report.html", {
+        "questionnaire": questionnaire, "report": report,
+        # "About you" counts: special-category data, only for those who may analyse, always disclosure-controlled.
+        "who": reports.who_answered(questionnaire) if may_analyse else None,
+        "may_export": may_analyse or can(request.user, Action.MANAGE_ENGAGEMENT, questionnaire)})
 
 
 @staff_required(Action.VIEW_CONTRIBUTIONS)
