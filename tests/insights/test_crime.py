@@ -150,6 +150,7 @@ def test_a_file_of_the_wrong_shape_changes_nothing(analyst, area_tree, django_ca
                 django_capture_on_commit_callbacks)
     wrong = import_file(analyst, area_tree["force"], "Date,Type\n2022-01,x\n", django_capture_on_commit_callbacks)
     assert wrong.status == CrimeImport.Status.DONE_WITH_ERRORS and wrong.rows_imported == 0
+    assert wrong.outcome["errors"] == wrong.errors and "not a data.police.uk" in wrong.errors[0]
     assert CrimeRecord.objects.count() == 1  # nothing of January was removed
 
 

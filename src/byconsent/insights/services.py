@@ -864,6 +864,8 @@ def execute_crime_import(crime_import: CrimeImport, csv_text: str, report: Repor
             "codes in none of your areas": ", ".join(outside[:50]) + (" …" if len(outside) > 50 else ""),
             "forces": ", ".join(parsed.forces), "months": ", ".join(f"{m:%Y-%m}" for m in parsed.months),
             "lines that could not be read": len(parsed.errors)}
+        if not parsed.rows:  # nothing could be read: the task page shows why, as an error summary
+            outcome["errors"] = parsed.errors[:50]
         audit.record(crime_import.created_by or "system", "insights.crime_imported", crime_import,
                      after={"file": crime_import.file_name, **outcome, "codes in none of your areas": outside[:500]})
     return outcome
