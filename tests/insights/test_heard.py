@@ -331,3 +331,12 @@ def test_the_page_runs_a_comparison_from_the_form(
     done = client.get(response["Location"]).content.decode()
     assert "Aged 35 to 64 years" in done and "Download the table as CSV" in done
     assert reverse("insights:heard") in client.get(reverse("insights:home")).content.decode()
+
+
+def test_age_bands_with_other_cut_points_are_listed_never_matched_by_their_first_number() -> None:
+    census = {"Age": {"Aged 16 to 19 years": 0.4, "Aged 20 to 24 years": 0.6}}
+    values: list[str | None] = ["16-24"] * 20 + ["Aged 20 to 24 years"] * 20
+    result = compare(Participants("Survey", 40, {"age_band": values}), [("Age", census)])
+    age = result["characteristics"][0]
+    assert age["unmatched_labels"] == ["16-24"] and age["loosely_matched"] == []
+    assert age["unmatched"] == 20 and [g["count"] for g in age["groups"]][1] in (20, None)

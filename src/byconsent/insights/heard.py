@@ -175,6 +175,7 @@ class _Single:
     shares: list[float]
     assigned: list[int | None]  # per participant: category index, -1 = answer not in the census, None = not given
     unmatched_labels: list[str] = field(default_factory=list)
+    loosely_matched: list[tuple[str, str]] = field(default_factory=list)
 
 
 Singles = dict[str, tuple[str, dict[str, float]]]
@@ -221,21 +222,39 @@ def _merge_population(tables: Tables) -> tuple[Singles, Joints]:
     return singles, joints
 
 
-def _assign(values: Sequence[str | None], categories: Sequence[str]) -> tuple[list[int | None], list[str]]:
+def _assign(values: Sequence[str | None], categories: Sequence[str]
+            ) -> tuple[list[int | None], list[str], list[tuple[str, str]]]:
+    """Each participant's census group (index), -1 when the answer is not a census group, None when not given.
+
+    Labels match when they are the same once case, punctuation and wording such as "Aged ... years" are set aside.
+    Failing that, an answer whose first word is the first word of exactly one census group ("Asian, Asian Scottish
+    or Asian British" and "Asian/Asian British") is matched to it, and the pair is reported so that it is seen."""
     by_key = {category_key(c): i for i, c in enumerate(categories)}
+    first_words: dict[str, list[int]] = {}
+    for i, c in enumerate(categories):
+        head = category_key(c).split(" ")[0]
+        if head.isalpha():  # never for numbers: "16 to 24" is not "16 to 19"
+            first_words.setdefault(head, []).append(i)
     assigned: list[int | None] = []
     unmatched: dict[str, None] = {}
+    loose: dict[str, str] = {}
     for value in values:
         if value is None or not str(value).strip() or category_key(value) in NOT_GIVEN:
             assigned.append(None)
             continue
-        index = by_key.get(category_key(value))
+        key = category_key(value)
+        index = by_key.get(key)
+        if index is None:
+            candidates = first_words.get(key.split(" ")[0], []) if key else []
+            if len(candidates) == 1:
+                index = candidates[0]
+                loose[str(value)] = categories[index]
         if index is None:
             unmatched[str(value)] = None
             assigned.append(-1)
         else:
             assigned.append(index)
-    return assigned, sorted(unmatched)
+    return assigned, sorted(unmatched), sorted(loose.items())
 
 
 def compare(participants: Participants, tables: Tables,
@@ -252,9 +271,9 @@ def compare(participants: Participants, tables: Tables,
             missing.append(name)
             continue
         categories = list(shares)
-        assigned, unmatched = _assign(participants.columns[column_of[key]], categories)
+        assigned, unmatched, loose = _assign(participants.columns[column_of[key]], categories)
         singles.append(_Single(name, key, column_of[key], categories, [shares[c] for c in categories], assigned,
-                               unmatched))
+                               unmatched, loose))
     if not singles:
         raise HeardError("None of the population's characteristics is among the participants' answers "
                          f"(population: {', '.join(n for n, _ in singles_population.values()) or 'nothing'}; "
@@ -455,7 +474,8 @@ def _single_result(single: _Single, result: disclosure.DisclosureResult, builder
     data = _groups(single.name, single.categories, single.shares, cells["groups"], cells["compared"], result,
                    builder)
     data.update(key=single.key, column=single.column, unmatched=_published(result, cells["unmatched"]),
-                unmatched_labels=single.unmatched_labels, not_given=_published(result, cells["not_given"]))
+                unmatched_labels=single.unmatched_labels, not_given=_published(result, cells["not_given"]),
+                loosely_matched=[list(pair) for pair in single.loosely_matched])
     return data
 
 
@@ -518,6 +538,9 @@ def csv_rows(result: dict[str, Any]) -> list[list[str]]:
             lines.append([comparison["name"], "Answers not in the census table: "
                           + "; ".join(comparison["unmatched_labels"]), _count(comparison["unmatched"]),
                           "", "", "", "", "", ""])
+        for answer, group in comparison.get("loosely_matched") or []:
+            lines.append([comparison["name"], f"Answer “{answer}” counted as “{group}” (same first word)", "", "", "",
+                          "", "", "", ""])
         if comparison.get("not_given") is not None or comparison["key"].count("×") == 0:
             lines.append([comparison["name"], "Not given", _count(comparison.get("not_given")), "", "", "", "", "",
                           ""])

@@ -684,6 +684,7 @@ def _heard_table(comparison: dict[str, Any]) -> dict[str, Any]:
         "pooled": comparison["pooled"], "unmatched": comparison.get("unmatched"),
         "unmatched_count": _count_text(comparison.get("unmatched")),
         "unmatched_labels": comparison.get("unmatched_labels") or [],
+        "loosely_matched": comparison.get("loosely_matched") or [],
         "not_given": _count_text(comparison.get("not_given")), "is_joint": "table" in comparison,
     }
 

@@ -1,0 +1,96 @@
+"""Who we heard from in a real browser: an analyst chooses a questionnaire and census tables, runs the comparison
+(the worker's task run here), reads the results and downloads the CSV, with axe on every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from tests.browser.accessibility import check_page
+from tests.browser.signin import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def heard_setup(area_tree: dict[str, Any], make_user: Any) -> dict[str, Any]:
+    from byconsent.insights import services
+    from byconsent.surveys.models import Page, Question, Questionnaire, QuestionnaireVersion
+    from byconsent.surveys.services import create_response
+
+    analyst = make_user("analyst", area_tree["force"], email="analyst@example.test")
+    survey = Questionnaire.objects.create(slug="trust", title="Trust in local policing", area=area_tree["north"])
+    version = QuestionnaireVersion.objects.create(questionnaire=survey, number=1)
+    survey.current_version = version
+    survey.save()
+    main = Page.objects.create(version=version, position=0, title="Your views")
+    about = Page.objects.create(version=version, position=1, title="About you", is_demographic=True)
+    Question.objects.create(page=main, key="trust", type="single_choice", text="Do you trust the police?",
+                            options=[{"value": "yes", "label": "Yes"}, {"value": "no", "label": "No"}])
+    Question.objects.create(page=about, key="age_band", type="single_choice", text="Age", is_demographic=True,
+                            options=[{"value": v, "label": v} for v in ("16-24", "25-34", "35-64")])
+    Question.objects.create(page=about, key="sex", type="single_choice", text="Sex", is_demographic=True,
+                            options=[{"value": "female", "label": "Female"}, {"value": "male", "label": "Male"}])
+    ages = ["16-24"] * 12 + ["25-34"] * 48 + ["35-64"] * 60
+    for n, age in enumerate(ages):
+        create_response(version, submission_token=f"b{n}", answers={"trust": "yes"},
+                        demographics={"age_band": age, "sex": "female" if n % 2 else "male"},
+                        channel="online_survey", area=area_tree["north_ward"])
+    age_table = services.save_targets(
+        analyst, name="Census 2021 age", area=area_tree["north"], source="census",
+        targets={"Age (3 categories)": {"Aged 16 to 24 years": 0.3, "Aged 25 to 34 years": 0.3,
+                                        "Aged 35 to 64 years": 0.4}})
+    sex_table = services.save_targets(analyst, name="Census 2021 sex", area=area_tree["north"], source="census",
+                                      targets={"Sex": {"Female": 0.5, "Male": 0.5}})
+    return {"analyst": analyst, "survey": survey, "tables": [age_table, sex_table], "north": area_tree["north"]}
+
+
+def test_an_analyst_runs_a_comparison_and_reads_who_was_heard(browser_context_factory: Any, live_server: Any,
+                                                             heard_setup: dict[str, Any]) -> None:
+    from byconsent.insights.models import HeardComparison
+    from byconsent.insights.tasks import heard_comparison_task
+
+    page = browser_context_factory().new_page()
+    sign_in(page, live_server.url, "analyst@example.test", PASSWORD)
+    page.goto(live_server.url + reverse("insights:home"))
+    with page.expect_navigation():
+        page.get_by_role("link", name="Who we heard from: participants compared with the census").click()
+    check_page(page, "insights-heard-form")
+
+    # Nothing chosen: clear errors, nothing queued.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Compare with the population").click()
+    assert page.locator(".govuk-error-summary").is_visible()
+    check_page(page, "insights-heard-form-errors")
+    assert HeardComparison.objects.count() == 0
+
+    page.get_by_label("Area", exact=True).select_option(str(heard_setup["north"].pk))
+    page.get_by_label("Participants").select_option(f"survey:{heard_setup['survey'].pk}")
+    for table in heard_setup["tables"]:
+        page.locator(f'input[name="targets"][value="{table.pk}"]').check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Compare with the population").click()
+    comparison = HeardComparison.objects.get()
+    assert page.locator("#status").inner_text().startswith("Waiting to start")
+    check_page(page, "insights-heard-waiting")
+
+    heard_comparison_task.call(comparison.task_id)  # the worker's job, run here
+    with page.expect_navigation():
+        page.get_by_role("link", name="Refresh this page").click()
+    check_page(page, "insights-heard-results")
+    assert page.locator("#status").inner_text().startswith("Ready")
+    under_heard = page.locator("#under-heard + ol li").first.inner_text()
+    assert "Aged 16 to 24 years" in under_heard and "under-heard beyond chance" in under_heard
+    row = page.locator("tr", has=page.locator("th", has_text="Aged 16 to 24 years"))
+    assert "12" in row.inner_text() and "Under-heard" in row.inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the table as CSV").click()
+    assert "Aged 16 to 24 years" in download.value.path().read_text()
+
+    page.goto(live_server.url + reverse("insights:heard"))
+    assert page.get_by_role("link", name="Trust in local policing").is_visible()
+    check_page(page, "insights-heard-list")
