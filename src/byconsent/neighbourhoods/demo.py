@@ -57,8 +57,15 @@ def demo_crime_csv(zones: list[str], months: list[datetime.date]) -> str:
     return out.getvalue()
 
 
+def latest_crime_months_held() -> set[tuple[datetime.date, str]]:
+    from byconsent.neighbourhoods.selectors import crime_figures_held
+
+    return {(month, force) for force, month in crime_figures_held()}
+
+
 def load_crime_demo() -> dict[str, Any]:
-    """Idempotent: the rows are the same on every run, and an import replaces a month rather than adding to it."""
+    """Idempotent: skipped when the latest demo month is held; otherwise the rows are the same on every run and an
+    import replaces a month rather than adding to it."""
     from byconsent.insights import services as insights
 
     ward = Area.objects.filter(code=WARD).first()
@@ -66,6 +73,8 @@ def load_crime_demo() -> dict[str, Any]:
     if ward is None or admin is None or not ward.zone_codes:
         return {"skipped": "load the core demo first (byconsent demo)"}
     months = demo_months(timezone.localdate())
+    if (months[-1], FORCE_NAME) in latest_crime_months_held():
+        return {"skipped": "already loaded"}
     crime_import = insights.import_street_crime(
         admin, file_name=f"{months[-1]:%Y-%m}-demo-street.csv", csv_text=demo_crime_csv(list(ward.zone_codes), months),
         area=ward)
