@@ -199,3 +199,18 @@ def test_counts_cover_the_latest_months_of_the_area_only(area_tree):
     assert counts.months == [date(2025, m, 1) for m in range(3, 9)]
     assert counts.counts == {"Burglary": {date(2025, m, 1): 1 for m in range(3, 9)}}
     assert selectors.latest_crime_months() == [("X", date(2025, 12, 1))]
+
+
+def test_a_failed_import_changes_nothing_and_says_so(analyst, area_tree, monkeypatch):
+    text = HEADER + "a,2022-01,X,X,,,On or near A,S01000001,W,Burglary,,\n"
+    services.import_street_crime(analyst, file_name="first.csv", csv_text=text)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(CrimeRecord.objects, "bulk_create", broken)
+    with pytest.raises(RuntimeError):
+        services.import_street_crime(analyst, file_name="second.csv", csv_text=HEADER + (
+            "b,2022-01,X,X,,,On or near B,S01000001,W,Robbery,,\n"))
+    assert CrimeImport.objects.get(file_name="second.csv").status == CrimeImport.Status.FAILED
+    assert list(CrimeRecord.objects.values_list("crime_id", flat=True)) == ["a"]  # January was not half replaced

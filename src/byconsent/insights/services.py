@@ -775,7 +775,11 @@ def import_street_crime(actor: Any, *, file_name: str, csv_text: str, area: Area
     require(actor, Action.ANALYSE, force)
     crime_import = CrimeImport.objects.create(area=force, file_name=file_name[:255],
                                               created_by=actor if getattr(actor, "is_authenticated", False) else None)
-    execute_crime_import(crime_import, csv_text, report)
+    try:
+        execute_crime_import(crime_import, csv_text, report)
+    except Exception:
+        CrimeImport.objects.filter(pk=crime_import.pk).update(status=CrimeImport.Status.FAILED)
+        raise
     crime_import.refresh_from_db()
     return crime_import
 
