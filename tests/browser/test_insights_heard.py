@@ -94,3 +94,15 @@ def test_an_analyst_runs_a_comparison_and_reads_who_was_heard(browser_context_fa
     page.goto(live_server.url + reverse("insights:heard"))
     assert page.get_by_role("link", name="Trust in local policing").is_visible()
     check_page(page, "insights-heard-list")
+
+    # Without JavaScript: the results read the same and "Run again" is a plain form.
+    plain = browser_context_factory(java_script_enabled=False)
+    plain.add_cookies(page.context.cookies())
+    no_js = plain.new_page()
+    no_js.goto(live_server.url + reverse("insights:heard_detail", args=[comparison.pk]))
+    check_page(no_js, "insights-heard-results-no-js")
+    with no_js.expect_navigation():
+        no_js.get_by_role("button", name="Run again on today's data").click()
+    again = HeardComparison.objects.exclude(pk=comparison.pk).get()
+    assert no_js.url.endswith(reverse("insights:heard_detail", args=[again.pk]))
+    assert list(again.targets.order_by("pk")) == list(comparison.targets.order_by("pk"))

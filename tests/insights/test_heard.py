@@ -292,6 +292,7 @@ def test_a_glasgow_analyst_sees_nothing_of_edinburgh(
     assert client.post(reverse("insights:heard_detail", args=[comparison.pk])).status_code == 404
     form_page = client.get(reverse("insights:heard")).content.decode()
     assert "Confidence in policing" not in form_page and "Census age" not in form_page
+    assert "no population tables in your areas yet" in form_page
     assert (f"survey:{questionnaire.pk}", "Confidence in policing") not in heard.source_choices(south)
     with pytest.raises(PermissionDenied):
         services.start_heard_comparison(south, area=area_tree["north"], source_key="people", targets=north_targets)

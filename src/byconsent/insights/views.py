@@ -580,8 +580,9 @@ def heard(request: HttpRequest) -> HttpResponse:
     from byconsent.insights.models import PopulationTargets
 
     user = request.user
+    targets = heard_reads.target_choices(user)
     form = forms.HeardForm(request.POST or None, areas=_areas(request), sources=heard_reads.source_choices(user),
-                           targets=heard_reads.target_choices(user))
+                           targets=targets)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         tables = get_scoped(user, PopulationTargets, [int(pk) for pk in data["targets"]])
@@ -593,6 +594,7 @@ def heard(request: HttpRequest) -> HttpResponse:
         except services.WorkspaceError as error:
             form.add_error("targets" if "population" in str(error) else "source", str(error))
     return render(request, "insights/heard.html", {"form": form, "weighting_url": reverse("insights:weighting_list"),
+                                                   "has_targets": bool(targets),
                                                    "comparisons": heard_reads.comparisons_for(user)[:30]})
 
 
