@@ -174,3 +174,11 @@ def test_every_page_change_after_responses_makes_a_new_version(officer: Any, cli
     assert "More" in titles(third)
     response.refresh_from_db()
     assert response.version == first_version
+
+
+def test_question_form_shows_every_field_under_a_heading() -> None:
+    from byconsent.surveys.forms import QuestionEditForm
+
+    form = QuestionEditForm()
+    shown = [field.name for _heading, fields in form.sections() for field in fields]
+    assert sorted(shown) == sorted(form.fields) and len(shown) == len(set(shown))

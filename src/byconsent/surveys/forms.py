@@ -549,6 +549,19 @@ class QuestionEditForm(forms.Form):
             self.add_error("maximum", _("Largest number allowed must be more than the smallest number allowed"))
         return data
 
+    SECTIONS = [
+        ("", ["text", "key", "type", "hint", "required"]),
+        (_("Choices, agreement scales, rankings and grids"), ["options", "rows", "allow_other"]),
+        (_("Text answers"), ["max_length"]),
+        (_("Numbers"), ["minimum", "maximum"]),
+        (_("Rating 0 to 10"), ["low_label", "high_label"]),
+        (_("File upload"), ["file_types", "max_size_mb"]),
+    ]
+
+    def sections(self) -> list[tuple[str, list[Any]]]:
+        """The fields under headings, one heading per kind of setting (the builder's question form)."""
+        return [(str(heading), [self[name] for name in names]) for heading, names in self.SECTIONS]
+
     def question_fields(self) -> dict[str, Any]:
         """The cleaned form as the service's fields (settings only for the chosen type)."""
         data = self.cleaned_data
