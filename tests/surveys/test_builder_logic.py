@@ -217,3 +217,27 @@ def test_page_logic_from_the_builder_with_any(officer: Any, client_for: Any, sur
     assert cleared.status_code == 302
     more.refresh_from_db()
     assert more.show_if == []
+
+
+def test_first_page_offers_no_conditions_and_stale_ones_are_shown_then_refused(officer: Any, client_for: Any,
+                                                                               survey: Any) -> None:
+    client = client_for(officer)
+    first = survey.current_version.pages.get(title="Your views")
+    page = client.get(reverse("surveys:staff_page_edit", args=[survey.pk, first.pk])).content.decode()
+    assert "No question comes before this page, so it is always shown" in page and "Condition 1" not in page
+    # A condition stored before the builder checked (it reads a question on the same page): shown, not dropped.
+    comments = first.questions.get(key="comments")
+    type(comments).objects.filter(pk=comments.pk).update(show_if=[{"question": "safe", "op": "answered"}])
+    url = reverse("surveys:staff_question_edit", args=[survey.pk, comments.pk])
+    shown = client.get(url).content.decode()
+    assert "safe (not on an earlier page)" in shown
+    refused = client.post(url, {"text": comments.text, "key": "comments", "type": "long_text", "c-count": "1",
+                                "c-question_0": "safe", "c-op_0": "answered"}).content.decode()
+    assert "Condition 1: choose a question from an earlier page" in refused
+    comments.refresh_from_db()
+    assert comments.show_if == [{"question": "safe", "op": "answered"}]
+    # Moving pages is not blocked by a problem that was already there, only by one the move would make.
+    more = survey.current_version.pages.get(title="More")
+    assert services.move_page(officer, more, -1) is not None
+    assert list(survey.current_version.pages.order_by("position").values_list("title", flat=True))[:3] == [
+        "Your views", "More", "Speeding"]

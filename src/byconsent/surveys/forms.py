@@ -369,9 +369,15 @@ class ConditionsForm(forms.Form):
         for i in range(self.size):
             row = rows[i] if i < len(rows) else {}
             n = i + 1
-            question = self.earlier.get(str(row.get("question") or ""))
+            key = str(row.get("question") or "")
+            question = self.earlier.get(key)
+            choices = question_choices
+            if key and question is None and data is None:
+                # A stored condition that reads a question which is no longer earlier (moved, or made before the
+                # builder checked): shown as it is, so saving refuses it instead of silently dropping it.
+                choices = [*question_choices, (key, str(_("%(key)s (not on an earlier page)") % {"key": key}))]
             self.fields[f"question_{i}"] = forms.ChoiceField(
-                label=_("Condition %(n)s: the answer to") % {"n": n}, choices=question_choices, required=False,
+                label=_("Condition %(n)s: the answer to") % {"n": n}, choices=choices, required=False,
                 error_messages={"invalid_choice": _(
                     "Condition %(n)s: choose a question from an earlier page. A condition cannot use the question "
                     "itself, or a question on this page or a later one") % {"n": n}})
@@ -412,6 +418,11 @@ class ConditionsForm(forms.Form):
     @staticmethod
     def posted_match(data: Any) -> str:
         return logic.MATCH_ANY if data.get("c-match") == logic.MATCH_ANY else logic.MATCH_ALL
+
+    @property
+    def offers_conditions(self) -> bool:
+        """False on the first page (nothing earlier to depend on), unless a stored condition needs showing."""
+        return bool(self.earlier) or any(self[f"question_{i}"].value() for i in range(self.size))
 
     def rows(self) -> list[dict[str, Any]]:
         """The rows to show, each with its three bound fields."""

@@ -259,8 +259,9 @@ def move_page(actor: Any, page: Page, direction: int, *, expected_position: int 
     other = index + (1 if direction > 0 else -1)
     if not 0 <= other < len(pages):
         return current
+    before = set(_condition_problems(pages))
     pages[index], pages[other] = pages[other], pages[index]
-    problems = _condition_problems(pages)
+    problems = [p for p in _condition_problems(pages) if p not in before]  # only what this move would break
     if problems:
         raise ValueError(_("This page cannot move there, because %(why)s") % {"why": "; ".join(problems)})
     with transaction.atomic():
@@ -656,16 +657,25 @@ def submit(draft: Draft, *, publication: str = Publication.NO, published_name: s
     return response
 
 
-def create_response(version: QuestionnaireVersion, *, submission_token: str, answers: dict[str, Any],
+def create_response(version: QuestionnaireVersion, **fields: Any) -> Response:
+    """The one place a response is written, whatever the channel. Idempotent on `submission_token`: a second
+    call with the same token returns the response the first one recorded."""
+    return record_response(version, **fields)[0]
+
+
+def record_response(version: QuestionnaireVersion, *, submission_token: str, answers: dict[str, Any],
                     demographics: dict[str, Any] | None, channel: str, area: Area | None, language: str = "en-gb",
                     respondent: Any = None, publication: str = Publication.NO, published_name: str = "",
                     recorded_by: Any = None, original: Any = None, actor: Any = "public",
-                    submitted_on: Any = None, check_existing: bool = True, defer_text: bool = False) -> Response:
-    """The one place a response is written, whatever the channel. Idempotent on `submission_token`."""
+                    submitted_on: Any = None, check_existing: bool = True,
+                    defer_text: bool = False) -> tuple[Response, bool]:
+    """create_response, also saying whether this call recorded the response (False: the token already had one).
+    `check_existing=False` skips the look-up first and lets the unique token decide (one query fewer when
+    repeats are rare, as for kiosks and the JSON endpoint)."""
     if check_existing:
         existing = Response.objects.filter(submission_token=submission_token).first()
         if existing is not None:
-            return existing
+            return existing, False
     questionnaire = version.questionnaire
     if publication == Publication.WITH_NAME and not published_name.strip():
         publication = Publication.ANONYMOUS
@@ -698,8 +708,8 @@ def create_response(version: QuestionnaireVersion, *, submission_token: str, ans
                 after["reference"] = response.reference
             audit.record(recorded_by or actor, "survey.response_recorded", questionnaire, after=after)
     except IntegrityError:
-        return Response.objects.get(submission_token=submission_token)
-    return response
+        return Response.objects.get(submission_token=submission_token), False
+    return response, True
 
 
 def record_text_answers(response_id: int) -> int:
@@ -707,18 +717,18 @@ def record_text_answers(response_id: int) -> int:
     are skipped."""
     response = Response.objects.select_related("version__questionnaire", "respondent", "area").get(pk=response_id)
     with transaction.atomic():
-        before = TextAnswer.objects.filter(response=response).count()
-        _record_text_answers(response, response.version, response.answers, None)
-        return TextAnswer.objects.filter(response=response).count() - before
+        return _record_text_answers(response, response.version, response.answers, None)
 
 
 def _record_text_answers(response: Response, version: QuestionnaireVersion, answers: dict[str, Any],
-                         recorded_by: Any) -> None:
+                         recorded_by: Any) -> int:
+    """Each free-text answer not yet recorded becomes a TextAnswer and a Contribution; returns how many."""
     questions = [q for page in pages_of(version) for q in page.questions.all()
                  if q.type in FREE_TEXT_TYPES and not q.is_demographic]
     done = set(TextAnswer.objects.filter(response=response).values_list("question_id", flat=True))
     questions = [q for q in questions if q.pk not in done]
     channel = response.channel if response.channel != Channel.ONLINE_SURVEY else Channel.ONLINE_SURVEY
+    recorded = 0
     for question in questions:
         text = answers.get(question.key)
         if not isinstance(text, str) or not text.strip():
@@ -732,6 +742,8 @@ def _record_text_answers(response: Response, version: QuestionnaireVersion, answ
         answer.moderation_state = contribution.moderation_state
         answer.safeguarding_reasons = list(check_text(text).reasons)
         answer.save(update_fields=["contribution", "moderation_state", "safeguarding_reasons"])
+        recorded += 1
+    return recorded
 
 
 # ---- staff entry ------------------------------------------------------------------------------------------------
