@@ -182,3 +182,15 @@ def test_question_form_shows_every_field_under_a_heading() -> None:
     form = QuestionEditForm()
     shown = [field.name for _heading, fields in form.sections() for field in fields]
     assert sorted(shown) == sorted(form.fields) and len(shown) == len(set(shown))
+
+
+def test_moving_a_question_twice_with_the_same_press_moves_it_once(officer: Any, client_for: Any,
+                                                                   survey: Any) -> None:
+    client = client_for(officer)
+    first = survey.current_version.pages.get(title="Your views")
+    comments = first.questions.get(key="comments")
+    url = reverse("surveys:staff_move_question", args=[survey.pk, comments.pk])
+    client.post(url, {"direction": "up", "position": "3"})
+    client.post(url, {"direction": "up", "position": "3"})
+    assert list(first.questions.order_by("position").values_list("key", flat=True)) == [
+        "safe", "comments", "priorities"]
