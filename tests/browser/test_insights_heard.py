@@ -35,18 +35,25 @@ def heard_setup(area_tree: dict[str, Any], make_user: Any) -> dict[str, Any]:
                             options=[{"value": v, "label": v} for v in ("16-24", "25-34", "35-64")])
     Question.objects.create(page=about, key="sex", type="single_choice", text="Sex", is_demographic=True,
                             options=[{"value": "female", "label": "Female"}, {"value": "male", "label": "Male"}])
-    ages = ["16-24"] * 12 + ["25-34"] * 48 + ["35-64"] * 60
-    for n, age in enumerate(ages):
+    # 24 young people (20 women, 4 men) where the census has 30%: under-heard; 4 young men: never shown.
+    people = [("16-24", "female")] * 20 + [("16-24", "male")] * 4 + [
+        (age, "female" if n % 2 else "male") for n, age in enumerate(["25-34"] * 96 + ["35-64"] * 120)]
+    for n, (age, sex) in enumerate(people):
         create_response(version, submission_token=f"b{n}", answers={"trust": "yes"},
-                        demographics={"age_band": age, "sex": "female" if n % 2 else "male"},
-                        channel="online_survey", area=area_tree["north_ward"])
+                        demographics={"age_band": age, "sex": sex}, channel="online_survey",
+                        area=area_tree["north_ward"])
     age_table = services.save_targets(
         analyst, name="Census 2021 age", area=area_tree["north"], source="census",
         targets={"Age (3 categories)": {"Aged 16 to 24 years": 0.3, "Aged 25 to 34 years": 0.3,
                                         "Aged 35 to 64 years": 0.4}})
     sex_table = services.save_targets(analyst, name="Census 2021 sex", area=area_tree["north"], source="census",
                                       targets={"Sex": {"Female": 0.5, "Male": 0.5}})
-    return {"analyst": analyst, "survey": survey, "tables": [age_table, sex_table], "north": area_tree["north"]}
+    joint_table = services.save_targets(
+        analyst, name="Census 2021 age by sex", area=area_tree["north"], source="census",
+        targets={"age_band × sex": {f"{age} × {sex}": share / 2 for age, share in
+                                    (("16-24", 0.3), ("25-34", 0.3), ("35-64", 0.4)) for sex in ("Female", "Male")}})
+    return {"analyst": analyst, "survey": survey, "tables": [age_table, sex_table, joint_table],
+            "north": area_tree["north"]}
 
 
 def test_an_analyst_runs_a_comparison_and_reads_who_was_heard(browser_context_factory: Any, live_server: Any,
@@ -85,8 +92,11 @@ def test_an_analyst_runs_a_comparison_and_reads_who_was_heard(browser_context_fa
     assert page.locator("#status").inner_text().startswith("Ready")
     under_heard = page.locator("#under-heard + ol li").first.inner_text()
     assert "Aged 16 to 24 years" in under_heard and "under-heard beyond chance" in under_heard
-    row = page.locator("tr", has=page.locator("th", has_text="Aged 16 to 24 years"))
-    assert "12" in row.inner_text() and "Under-heard" in row.inner_text()
+    row = page.locator("tr", has=page.get_by_role("rowheader", name="Aged 16 to 24 years", exact=True))
+    assert "24" in row.inner_text() and "Under-heard" in row.inner_text()
+    # Age by sex: the 4 young men are not shown (nor anything that would give them away).
+    joint_row = page.locator("tr", has=page.get_by_role("rowheader", name="Aged 16 to 24 years × Male"))
+    assert joint_row.locator("td").first.inner_text() == "[c] not shown"
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the table as CSV").click()
     assert "Aged 16 to 24 years" in download.value.path().read_text()
