@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -341,3 +342,45 @@ def test_age_bands_with_other_cut_points_are_listed_never_matched_by_their_first
     age = result["characteristics"][0]
     assert age["unmatched_labels"] == ["16-24"] and age["loosely_matched"] == []
     assert age["unmatched"] == 20 and [g["count"] for g in age["groups"]][1] in (20, None)
+
+
+ONS_CUSTOM = (
+    '"Lower layer Super Output Areas Code","Lower layer Super Output Areas","Age (3 categories) Code",'
+    '"Age (3 categories)","Sex (2 categories) Code","Sex (2 categories)","Observation"\n'
+    + "".join(f'"{lsoa}","{lsoa} name","{a}","{age}","{s}","{sex}",{count}\n'
+              for lsoa, factor in (("S01000001", 1), ("S01000002", 2), ("S01009999", 50))
+              for a, age in ((1, "Aged 16 to 24 years"), (2, "Aged 25 to 34 years"), (3, "Aged 35 to 64 years"))
+              for s, sex in ((1, "Female"), (2, "Male"))
+              for count in [factor * (30 if a == 3 else 20 if a == 2 else 10)])
+    + '"S01000001","x","-8","Does not apply","1","Female",999\n'
+)
+
+
+def test_an_ons_custom_dataset_gives_both_margins_and_the_joint_table(
+        analyst: Any, area_tree: dict[str, Any], questionnaire: Any, client_for: Any,
+        django_capture_on_commit_callbacks: Any) -> None:
+    client = client_for(analyst)
+    response = client.post(reverse("insights:weighting_list"), {
+        "form": "census", "census-name": "Age by sex 2021", "census-area": area_tree["north"].pk,
+        "census-file": SimpleUploadedFile(
+            "custom.csv", ONS_CUSTOM.encode())})
+    assert response.status_code == 302
+    table = services.PopulationTargets.objects.get(name="Age by sex 2021")
+    # Summed over the north ward's two data zones only (the third zone and "Does not apply" are left out).
+    assert set(table.targets) == {"Age (3 categories)", "Sex (2 categories)",
+                                  "Age (3 categories) × Sex (2 categories)"}
+    assert table.targets["Age (3 categories)"]["Aged 35 to 64 years"] == pytest.approx(0.5)
+    assert table.targets["Age (3 categories) × Sex (2 categories)"]["Aged 16 to 24 years × Male"] == pytest.approx(
+        30 / 360)
+    comparison = run(analyst, django_capture_on_commit_callbacks, area=area_tree["north"],
+                     source_key=f"survey:{questionnaire.pk}", targets=[table])
+    assert comparison.status == HeardComparison.Status.DONE, comparison.error
+    assert [c["name"] for c in comparison.result["characteristics"]] == ["Age (3 categories)", "Sex (2 categories)"]
+    assert comparison.result["joint"][0]["name"] == "Age (3 categories) × Sex (2 categories)"
+    assert comparison.result["joint_notes"] == []
+
+    wide_without_variable = client.post(reverse("insights:weighting_list"), {
+        "form": "census", "census-name": "Wide", "census-area": area_tree["north"].pk,
+        "census-file": SimpleUploadedFile(
+            "KS201SC.csv", b",All people,White,Other\nS01000001,10,8,2\n")})
+    assert "Enter the variable name" in wide_without_variable.content.decode()

@@ -193,11 +193,13 @@ class TargetsUploadForm(ScopedForm):
 class CensusTargetsForm(ScopedForm):
     name = forms.CharField(label=_("Name"), max_length=200, error_messages={"required": _("Enter a name")})
     area = _area_field(label=_("Area"), help_text=_("Counts are summed over this area's LSOA or data zone codes"))
-    variable = forms.CharField(label=_("Variable name in the responses"), max_length=100,
-                               help_text=_("For example, ethnicity: the demographic column to weight"),
-                               error_messages={"required": _("Enter the variable name")})
+    variable = forms.CharField(label=_("Variable name in the responses"), max_length=100, required=False,
+                               help_text=_("For example, ethnicity: the demographic column to weight. Not needed "
+                                           "for an ONS custom dataset, which names its own characteristics (two "
+                                           "give the joint table too)"))
     file = forms.FileField(label=_("Census table (CSV)"),
-                           help_text=_("ONS bulk CSV or Scotland's Census bulk CSV, one row per area"),
+                           help_text=_("ONS bulk CSV or Scotland's Census bulk CSV (one row per area), or an ONS "
+                                       "custom dataset CSV (one row per area and group)"),
                            error_messages={"required": _("Choose a CSV file")})
 
     def clean_file(self) -> str:

@@ -576,3 +576,64 @@ def source_choices(user: Any) -> list[tuple[str, str]]:
 
     return [(PEOPLE_SOURCE, "People register: everyone who responded or attended")] + [
         (s.key, s.label) for s in sources_for(user)]
+
+
+# ---- census tables with several characteristics (ONS "custom dataset" long shape) ---------------------------------
+
+_COUNT_COLUMNS = ("observation", "count", "value", "number")
+_NOT_APPLICABLE = {"does not apply", "not applicable"}
+
+
+def long_census_targets(text: str, zones: set[str], area_code: str = "") -> dict[str, dict[str, float]] | None:
+    """Population shares from a census table in the long shape of ONS custom datasets: one row per area and
+    combination, e.g. ``"Lower layer Super Output Areas Code", "Lower layer Super Output Areas", "Age (6 categories)
+    Code", "Age (6 categories)", "Sex (2 categories) Code", "Sex (2 categories)", "Observation"``. Summed over the
+    rows whose area code is in ``zones`` (or ``area_code``), else over every row. One characteristic gives one
+    variable; two give both margins and the joint table ("Age (6 categories) × Sex (2 categories)"). Returns None
+    when the file is not in this shape, so the wide readers can try."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    if len(rows) < 2:
+        return None
+    header = [cell.strip() for cell in rows[0]]
+    lowered = [name.lower() for name in header]
+    count_at = next((i for i, name in enumerate(lowered) if name in _COUNT_COLUMNS), None)
+    coded = [i for i, name in enumerate(lowered) if name.endswith(" code")]
+    if count_at is None or not coded:
+        return None
+    area_at = coded[0]
+    labels = [i for i, name in enumerate(header) if i not in coded and i != count_at
+              and f"{lowered[i]} code" not in {lowered[area_at]}]
+    characteristics = [i for i in labels if f"{lowered[i]} code" in lowered]
+    if not 1 <= len(characteristics) <= 2:
+        if characteristics:
+            raise HeardError("A census table can give at most two characteristics at once.")
+        return None
+    counts: dict[tuple[str, ...], float] = {}
+    chosen_rows = [row for row in rows[1:] if len(row) > count_at and row[area_at].strip() in zones | {area_code}]
+    for line, row in enumerate(chosen_rows or rows[1:], start=2):
+        if len(row) <= max(count_at, *characteristics):
+            continue
+        key = tuple(row[i].strip() for i in characteristics)
+        if any(part.lower() in _NOT_APPLICABLE for part in key):
+            continue
+        try:
+            value = float(row[count_at].replace(",", "").strip() or 0)
+        except ValueError:
+            raise HeardError(f"Line {line}: the count {row[count_at]!r} is not a number.") from None
+        counts[key] = counts.get(key, 0.0) + value
+    total = sum(counts.values())
+    if total <= 0:
+        raise HeardError("The census table has no population for these areas.")
+    names = [header[i] for i in characteristics]
+    targets: dict[str, dict[str, float]] = {}
+    for position, name in enumerate(names):
+        margin: dict[str, float] = {}
+        for key, value in counts.items():
+            margin[key[position]] = margin.get(key[position], 0.0) + value / total
+        targets[name] = margin
+    if len(names) == 2:
+        targets[f"{names[0]} × {names[1]}"] = {f"{a} × {b}": value / total for (a, b), value in counts.items()}
+    return targets

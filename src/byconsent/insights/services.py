@@ -738,6 +738,24 @@ def execute_heard_comparison(comparison: Any, report: Report = _no_report) -> di
             "figures withheld": result["suppressed"]}
 
 
+def targets_from_any_census(csv_text: str, variable: str, area: Area) -> dict[str, dict[str, float]]:
+    """A census table in any shape the workspace reads: the long shape of ONS custom datasets (one or two
+    characteristics named in the file; two give the joint table too), else the ONS or Scotland's Census bulk shape
+    for ``variable``."""
+    from byconsent.insights.heard import HeardError, long_census_targets
+
+    zones = {code for a in area.subtree() for code in a.zone_codes}
+    try:
+        found = long_census_targets(csv_text, zones, area.code)
+    except HeardError as error:
+        raise WorkspaceError(str(error)) from error
+    if found is not None:
+        return found
+    if not variable.strip():
+        raise WorkspaceError("Enter the variable name: this file gives one characteristic per table.")
+    return targets_from_census(csv_text, variable.strip(), area)
+
+
 # ---- police.uk street crime ------------------------------------------------------------------------------------------
 # One import for the whole platform: the analysis workspace and the public neighbourhood pages both read these rows.
 

@@ -495,13 +495,13 @@ def weighting_list(request: HttpRequest) -> HttpResponse:
             if census_form.is_valid():
                 data = census_form.cleaned_data
                 try:
-                    targets = services.targets_from_census(data["file"], data["variable"].strip(), data["area"])
+                    targets = services.targets_from_any_census(data["file"], data["variable"], data["area"])
                     services.save_targets(user, name=data["name"], area=data["area"], targets=targets,
                                           source=f"census: {_file_name(request, 'census-file')}")
                     messages.success(request, _("Targets built from the census table."))
                     return redirect("insights:weighting_list")
                 except services.WorkspaceError as error:
-                    census_form.add_error("file", str(error))
+                    census_form.add_error("variable" if "variable name" in str(error) else "file", str(error))
         elif which == "run":
             run_form = forms.WeightingForm(
                 request.POST, prefix="run", sources=[(s.key, s.label) for s in sources_for(user)],
