@@ -79,7 +79,19 @@ def test_answers_not_in_the_census_are_listed_not_dropped() -> None:
     result = compare(people, [("Age", AGE)], threshold=10)
     age = result["characteristics"][0]
     assert age["unmatched_labels"] == ["Other"] and age["unmatched"] == 12 and age["not_given"] == 13
-    assert age["compared"] == 110
+    assert age["compared"] == 110 and age["rare_answers"] is False
+
+
+def test_a_rare_free_answer_is_counted_but_never_named_while_offered_answers_always_are() -> None:
+    # Naming an answer says someone gave it: "Sami" from 2 people must not appear; "65+" is on the form anyway.
+    values: list[str | None] = ages(30, 40, 40) + ["Sami"] * 2 + ["Other"] * 10
+    people = Participants("Survey", len(values), {"age_band": values},
+                          options={"age_band": ["16-24", "25-34", "35-64", "65+", "Prefer not to say"]})
+    result = compare(people, [("Age", AGE)], threshold=10)
+    age = result["characteristics"][0]
+    assert age["unmatched_labels"] == ["65+", "Other"] and age["rare_answers"] is True
+    assert "Sami" not in str(result) and "Sami" not in str(heard.csv_rows(result))
+    assert any("fewer than 10 people each" in row[1] for row in heard.csv_rows(result))
 
 
 def test_a_joint_table_compares_two_characteristics_at_once() -> None:

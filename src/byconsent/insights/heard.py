@@ -96,6 +96,7 @@ class Participants:
     label: str
     count: int
     columns: dict[str, list[str | None]]  # characteristic (as the source names it) -> one label per participant
+    options: dict[str, list[str]] = field(default_factory=dict)  # the answers the source offers, when it has a list
 
 
 def _in_area(codes: Sequence[str | None], area: Any) -> list[bool]:
@@ -120,7 +121,23 @@ def load_participants(user: Any, source_key: str, area: Any, filters: dict[str, 
     keep = _in_area(table.areas or [None] * table.size, area)
     columns = {name: [value for value, kept in zip(values, keep, strict=True) if kept]
                for name, values in table.demographics.items()}
-    return Participants(label=table.name, count=sum(keep), columns=columns)
+    options = _survey_options(source_key.partition(":")[2]) if source_key.startswith("survey:") else {}
+    return Participants(label=table.name, count=sum(keep), columns=columns, options=options)
+
+
+def _survey_options(identifier: str) -> dict[str, list[str]]:
+    """The answers a questionnaire's demographic questions offer (by their labels), whoever chose them."""
+    from django.apps import apps
+
+    if not apps.is_installed("byconsent.surveys") or not identifier.isdigit():
+        return {}
+    from byconsent.surveys.models import Question
+    from byconsent.surveys.selectors import choices_for
+
+    options: dict[str, list[str]] = {}
+    for question in Question.objects.filter(page__version__questionnaire_id=int(identifier), is_demographic=True):
+        options[question.key] = [str(label) for _value, label in choices_for(question)]
+    return options
 
 
 def participation_people(user: Any, area: Any, filters: dict[str, Any]) -> QuerySet[Any]:
@@ -161,7 +178,9 @@ def _people_participants(user: Any, area: Any, filters: dict[str, Any], about: A
             code = answers.get(person_id, {}).get(characteristic.key)
             values.append(characteristic.label_for(code) if code and code != "prefer_not" else None)
         columns[characteristic.key] = values
-    return Participants(label="People register", count=len(ids), columns=columns)
+    options = {c.key: [str(label) for code, label in c.options if code != "prefer_not"]
+               for c in characteristics.TARGETABLE}
+    return Participants(label="People register", count=len(ids), columns=columns, options=options)
 
 
 # ---- the comparison --------------------------------------------------------------------------------------------------
@@ -176,6 +195,7 @@ class _Single:
     assigned: list[int | None]  # per participant: category index, -1 = answer not in the census, None = not given
     unmatched_labels: list[str] = field(default_factory=list)
     loosely_matched: list[tuple[str, str]] = field(default_factory=list)
+    rare_hidden: bool = False
 
 
 Singles = dict[str, tuple[str, dict[str, float]]]
@@ -222,39 +242,61 @@ def _merge_population(tables: Tables) -> tuple[Singles, Joints]:
     return singles, joints
 
 
-def _assign(values: Sequence[str | None], categories: Sequence[str]
-            ) -> tuple[list[int | None], list[str], list[tuple[str, str]]]:
+@dataclass(frozen=True)
+class _Matching:
+    assigned: list[int | None]  # per participant: census group, -1 = answer not a census group, None = not given
+    unmatched: list[str]  # answers named as not census groups
+    loose: list[tuple[str, str]]  # (answer, census group) matched by their first word, named
+    rare_hidden: bool  # other answers, each given by fewer than the threshold, not named
+
+
+def _assign(values: Sequence[str | None], categories: Sequence[str], options: Sequence[str] = (),
+            threshold: int = 10) -> _Matching:
     """Each participant's census group (index), -1 when the answer is not a census group, None when not given.
 
     Labels match when they are the same once case, punctuation and wording such as "Aged ... years" are set aside.
     Failing that, an answer whose first word is the first word of exactly one census group ("Asian, Asian Scottish
-    or Asian British" and "Asian/Asian British") is matched to it, and the pair is reported so that it is seen."""
+    or Asian British" and "Asian/Asian British") is matched to it, and the pair is reported so that it is seen.
+
+    Naming an answer says somebody gave it, so answers are named only when the source offers them anyway
+    (``options``: a questionnaire's or the register's answer list, named whether or not anyone chose them) or when at
+    least ``threshold`` participants gave them; rarer free answers are reported without their names."""
     by_key = {category_key(c): i for i, c in enumerate(categories)}
     first_words: dict[str, list[int]] = {}
     for i, c in enumerate(categories):
         head = category_key(c).split(" ")[0]
         if head.isalpha():  # never for numbers: "16 to 24" is not "16 to 19"
             first_words.setdefault(head, []).append(i)
+
+    def match(value: str) -> tuple[int, bool]:
+        key = category_key(value)
+        if key in by_key:
+            return by_key[key], False
+        candidates = first_words.get(key.split(" ")[0], []) if key else []
+        return (candidates[0], True) if len(candidates) == 1 else (-1, False)
+
     assigned: list[int | None] = []
-    unmatched: dict[str, None] = {}
-    loose: dict[str, str] = {}
+    unmatched: dict[str, int] = {}
+    loose: dict[str, int] = {}
     for value in values:
         if value is None or not str(value).strip() or category_key(value) in NOT_GIVEN:
             assigned.append(None)
             continue
-        key = category_key(value)
-        index = by_key.get(key)
-        if index is None:
-            candidates = first_words.get(key.split(" ")[0], []) if key else []
-            if len(candidates) == 1:
-                index = candidates[0]
-                loose[str(value)] = categories[index]
-        if index is None:
-            unmatched[str(value)] = None
-            assigned.append(-1)
-        else:
-            assigned.append(index)
-    return assigned, sorted(unmatched), sorted(loose.items())
+        index, is_loose = match(str(value))
+        assigned.append(index)
+        if index < 0:
+            unmatched[str(value)] = unmatched.get(str(value), 0) + 1
+        elif is_loose:
+            loose[str(value)] = loose.get(str(value), 0) + 1
+    offered = [o for o in options if o and category_key(o) not in NOT_GIVEN]
+    named_unmatched = {o for o in offered if match(o)[0] < 0}
+    named_unmatched |= {label for label, n in unmatched.items() if n >= threshold}
+    named_loose = {o for o in offered if match(o)[0] >= 0 and match(o)[1]}
+    named_loose |= {label for label, n in loose.items() if n >= threshold}
+    rare = any(label not in named_unmatched for label in unmatched) or any(
+        label not in named_loose for label in loose)
+    return _Matching(assigned, sorted(named_unmatched),
+                     sorted((label, categories[match(label)[0]]) for label in named_loose), rare)
 
 
 def compare(participants: Participants, tables: Tables,
@@ -271,9 +313,10 @@ def compare(participants: Participants, tables: Tables,
             missing.append(name)
             continue
         categories = list(shares)
-        assigned, unmatched, loose = _assign(participants.columns[column_of[key]], categories)
-        singles.append(_Single(name, key, column_of[key], categories, [shares[c] for c in categories], assigned,
-                               unmatched, loose))
+        matching = _assign(participants.columns[column_of[key]], categories,
+                           participants.options.get(column_of[key], ()), threshold)
+        singles.append(_Single(name, key, column_of[key], categories, [shares[c] for c in categories],
+                               matching.assigned, matching.unmatched, matching.loose, matching.rare_hidden))
     if not singles:
         raise HeardError("None of the population's characteristics is among the participants' answers "
                          f"(population: {', '.join(n for n, _ in singles_population.values()) or 'nothing'}; "
@@ -475,7 +518,7 @@ def _single_result(single: _Single, result: disclosure.DisclosureResult, builder
                    builder)
     data.update(key=single.key, column=single.column, unmatched=_published(result, cells["unmatched"]),
                 unmatched_labels=single.unmatched_labels, not_given=_published(result, cells["not_given"]),
-                loosely_matched=[list(pair) for pair in single.loosely_matched])
+                loosely_matched=[list(pair) for pair in single.loosely_matched], rare_answers=single.rare_hidden)
     return data
 
 
@@ -534,10 +577,12 @@ def csv_rows(result: dict[str, Any]) -> list[list[str]]:
                           _fmt(row["high"]), verdict])
         lines.append([comparison["name"], "Participants compared", _count(comparison["compared"]), "", "", "", "",
                       "", ""])
-        if comparison.get("unmatched_labels") or comparison.get("unmatched"):
-            lines.append([comparison["name"], "Answers not in the census table: "
-                          + "; ".join(comparison["unmatched_labels"]), _count(comparison["unmatched"]),
-                          "", "", "", "", "", ""])
+        if comparison.get("unmatched_labels") or comparison.get("unmatched") or comparison.get("rare_answers"):
+            names = list(comparison["unmatched_labels"])
+            if comparison.get("rare_answers"):
+                names.append(f"other answers given by fewer than {result['threshold']} people each")
+            lines.append([comparison["name"], "Answers not in the census table: " + "; ".join(names),
+                          _count(comparison["unmatched"]), "", "", "", "", "", ""])
         for answer, group in comparison.get("loosely_matched") or []:
             lines.append([comparison["name"], f"Answer “{answer}” counted as “{group}” (same first word)", "", "", "",
                           "", "", "", ""])

@@ -585,7 +585,7 @@ def heard(request: HttpRequest) -> HttpResponse:
                            targets=targets)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        tables = get_scoped(user, PopulationTargets, [int(pk) for pk in data["targets"]])
+        tables = _scoped(user, PopulationTargets, [int(pk) for pk in data["targets"]])
         try:
             comparison = services.start_heard_comparison(
                 user, area=data["area"], source_key=data["source"], targets=tables,
@@ -598,7 +598,7 @@ def heard(request: HttpRequest) -> HttpResponse:
                                                    "comparisons": heard_reads.comparisons_for(user)[:30]})
 
 
-def get_scoped(user: Any, model: Any, pks: list[int]) -> list[Any]:
+def _scoped(user: Any, model: Any, pks: list[int]) -> list[Any]:
     from byconsent.core.policy import scope
 
     return list(scope(user, Action.ANALYSE, model.objects.filter(pk__in=pks).select_related("area")))
@@ -687,6 +687,7 @@ def _heard_table(comparison: dict[str, Any]) -> dict[str, Any]:
         "unmatched_count": _count_text(comparison.get("unmatched")),
         "unmatched_labels": comparison.get("unmatched_labels") or [],
         "loosely_matched": comparison.get("loosely_matched") or [],
+        "rare_answers": comparison.get("rare_answers", False),
         "not_given": _count_text(comparison.get("not_given")), "is_joint": "table" in comparison,
     }
 
