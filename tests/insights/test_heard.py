@@ -396,3 +396,28 @@ def test_an_ons_custom_dataset_gives_both_margins_and_the_joint_table(
         "census-file": SimpleUploadedFile(
             "KS201SC.csv", b",All people,White,Other\nS01000001,10,8,2\n")})
     assert "Enter the variable name" in wide_without_variable.content.decode()
+
+
+def test_the_form_passes_people_register_filters_through(
+        analyst: Any, area_tree: dict[str, Any], register: dict[str, Any], client_for: Any,
+        django_capture_on_commit_callbacks: Any) -> None:
+    ages_table = services.save_targets(analyst, name="Ages", area=area_tree["north"], source="census",
+                                       targets={"Age": {"Aged 16 to 24 years": 0.5, "Aged 25 to 34 years": 0.5}})
+    client = client_for(analyst)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(reverse("insights:heard"), {
+            "area": area_tree["north"].pk, "source": "people", "targets": [str(ages_table.pk)],
+            "kinds": ["response"], "channel": "online_survey", "activity": "consultation:1",
+            "date_from": "2026-10-01", "date_to": "2026-10-31"})
+    assert response.status_code == 302
+    comparison = HeardComparison.objects.get()
+    assert comparison.filters == {"kinds": ["response"], "channel": "online_survey", "activity": "consultation:1",
+                                  "date_from": "2026-10-01", "date_to": "2026-10-31"}
+    assert comparison.source_label.startswith("People register")
+    page = client.get(reverse("insights:heard_detail", args=[comparison.pk])).content.decode()
+    assert "channel: online_survey" in page and "date from: 2026-10-01" in page
+    backwards = client.post(reverse("insights:heard"), {
+        "area": area_tree["north"].pk, "source": "people", "targets": [str(ages_table.pk)],
+        "date_from": "2026-10-31", "date_to": "2026-10-01"})
+    assert "The end date must be on or after the start date" in backwards.content.decode()
+    assert HeardComparison.objects.count() == 1
