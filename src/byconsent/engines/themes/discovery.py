@@ -13,7 +13,8 @@ from byconsent.engines.themes.embedders import Embedder, EmbedderInfo, describe
 from byconsent.engines.themes.text import class_tfidf, readable_label, term_matrix, top_keywords
 
 METHOD = (
-    "spherical k-means on unit embeddings, best of a Ward-tree start and 8 k-means++ starts; "
+    "centred unit embeddings; spectral partition of the 15-nearest-neighbour cosine graph (spherical k-means, "
+    "best of a Ward-tree start and 8 k-means++ starts, on its eigenvectors), refined by spherical k-means; "
     "c-TF-IDF labels; robust outlier cut-off"
 )
 
