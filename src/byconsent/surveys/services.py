@@ -15,6 +15,7 @@ from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from byconsent.core import audit
 from byconsent.core.models import Area, Channel, ModerationState
@@ -137,13 +138,6 @@ def _ordered_pages(version: QuestionnaireVersion) -> list[Page]:
     return list(version.pages.order_by("position", "id").prefetch_related("questions"))
 
 
-def _current(copy: VersionCopy, page: Page) -> Page | None:
-    """The page as it is in the version being edited (None when it belongs to an older version: a stale form, or a
-    second press of a button whose first press already made the change)."""
-    mapped = copy.pages.get(page.pk, page)
-    return mapped if mapped.version_id == copy.version.pk else None
-
-
 def _question_label(question: Question) -> str:
     return f"“{question.text}” ({question.key})"
 
@@ -210,10 +204,28 @@ def dependents(version: QuestionnaireVersion, keys: set[str], *, except_page: Pa
     return found
 
 
+class OptionInUse(ValueError):
+    """An option (answer value) that a condition tests for would disappear."""
+
+
+STALE_PAGE = _lazy("This page belongs to an earlier version of the questionnaire: open it again and make the change "
+                   "there")
+STALE_QUESTION = _lazy("This question belongs to an earlier version of the questionnaire: open it again and make the "
+                       "change there")
+
+
+def _shape_to_check(actor: Any, questionnaire: Questionnaire) -> QuestionnaireVersion:
+    """Permission first, then the version a change is checked against. Every check runs before editable_version,
+    so a refused change never makes a new version (a copy has exactly the same shape)."""
+    require(actor, Action.MANAGE_ENGAGEMENT, questionnaire)
+    assert questionnaire.current_version is not None
+    return questionnaire.current_version
+
+
 def add_page(actor: Any, questionnaire: Questionnaire, *, title: str, introduction: str = "",
              show_if: Any = None, is_demographic: bool = False) -> Page:
+    check_conditions(_shape_to_check(actor, questionnaire), None, show_if)
     copy = editable_version(actor, questionnaire)
-    check_conditions(copy.version, None, show_if)
     with transaction.atomic():
         position = (copy.version.pages.order_by("-position").values_list("position", flat=True).first() or 0) + 1
         page = Page.objects.create(version=copy.version, position=position, title=title, introduction=introduction,
@@ -225,73 +237,76 @@ def add_page(actor: Any, questionnaire: Questionnaire, *, title: str, introducti
 
 
 def update_page(actor: Any, page: Page, *, title: str, introduction: str = "", show_if: Any = None) -> Page:
-    copy = editable_version(actor, page.version.questionnaire)
-    current = _current(copy, page)
-    if current is None:
-        raise ValueError(_("This page belongs to an earlier version of the questionnaire: open it again and make "
-                           "the change there"))
-    page = current
+    questionnaire = page.version.questionnaire
+    current = _shape_to_check(actor, questionnaire)
+    if page.version_id != current.pk:
+        raise ValueError(str(STALE_PAGE))
     if show_if is not None:
-        check_conditions(copy.version, page, show_if)
+        check_conditions(current, page, show_if)
+    copy = editable_version(actor, questionnaire)
+    page = copy.pages[page.pk]
     with transaction.atomic():
         before = {"title": page.title, "introduction": page.introduction, "show_if": page.show_if}
         page.title, page.introduction = title, introduction
         if show_if is not None:
             page.show_if = show_if
         page.save(update_fields=["title", "introduction", "show_if"])
-        audit.record(actor, "questionnaire.page_updated", page.version.questionnaire, before=before,
+        audit.record(actor, "questionnaire.page_updated", questionnaire, before=before,
                      after={"title": title, "introduction": introduction, "show_if": page.show_if})
     return page
 
 
 def move_page(actor: Any, page: Page, direction: int, *, expected_position: int | None = None) -> Page | None:
     """Swap a page with its neighbour (direction -1 = up, +1 = down). `expected_position` (1 = first, as the
-    builder showed it) makes a repeated press harmless: when the page is no longer there, nothing moves. A move
-    that would leave a condition reading a later question is refused, naming it."""
-    copy = editable_version(actor, page.version.questionnaire)
-    current = _current(copy, page)
-    if current is None:
+    builder showed it) makes a repeated press harmless: when the page is no longer there, nothing moves (and a
+    page of an earlier version is not moved at all). A move that would leave a condition reading a later question
+    is refused, naming it."""
+    questionnaire = page.version.questionnaire
+    current = _shape_to_check(actor, questionnaire)
+    if page.version_id != current.pk:
         return None
-    pages = _ordered_pages(copy.version)
-    index = next(i for i, p in enumerate(pages) if p.pk == current.pk)
-    if expected_position is not None and index + 1 != expected_position:
-        return current
+    pages = _ordered_pages(current)
+    index = next(i for i, p in enumerate(pages) if p.pk == page.pk)
     other = index + (1 if direction > 0 else -1)
-    if not 0 <= other < len(pages):
-        return current
+    if (expected_position is not None and index + 1 != expected_position) or not 0 <= other < len(pages):
+        return page
     before = set(_condition_problems(pages))
     pages[index], pages[other] = pages[other], pages[index]
     problems = [p for p in _condition_problems(pages) if p not in before]  # only what this move would break
     if problems:
         raise ValueError(_("This page cannot move there, because %(why)s") % {"why": "; ".join(problems)})
+    copy = editable_version(actor, questionnaire)
+    ordered = [copy.pages[p.pk] for p in pages]
     with transaction.atomic():
-        for position, sibling in enumerate(pages, start=1):
+        for position, sibling in enumerate(ordered, start=1):
             if sibling.position != position:
                 sibling.position = position
                 sibling.save(update_fields=["position"])
-        audit.record(actor, "questionnaire.page_moved", copy.version.questionnaire,
-                     after={"page": current.title, "order": [p.title for p in pages],
+        audit.record(actor, "questionnaire.page_moved", questionnaire,
+                     after={"page": page.title, "order": [p.title for p in ordered],
                             "version": copy.version.number})
-    return current
+    return copy.pages[page.pk]
 
 
 def delete_page(actor: Any, page: Page) -> QuestionnaireVersion:
     """Remove a page and its questions; refused (naming them) while other pages or questions depend on them.
-    Removing a page that is already gone does nothing."""
-    copy = editable_version(actor, page.version.questionnaire)
-    current = _current(copy, page)
-    if current is None:
-        return copy.version
-    keys = {q.key for q in current.questions.all()}
-    needed_by = dependents(copy.version, keys, except_page=current)
+    Removing a page that is already gone, or that belongs to an earlier version, does nothing."""
+    questionnaire = page.version.questionnaire
+    current = _shape_to_check(actor, questionnaire)
+    if page.version_id != current.pk or not Page.objects.filter(pk=page.pk).exists():
+        return current
+    keys = set(page.questions.values_list("key", flat=True))
+    needed_by = dependents(current, keys, except_page=page)
     if needed_by:
         raise ValueError(_("This page cannot be removed, because %(who)s depend on its answers. Change their "
                            "conditions first.") % {"who": ", ".join(needed_by)})
+    copy = editable_version(actor, questionnaire)
+    target = copy.pages[page.pk]
     with transaction.atomic():
-        audit.record(actor, "questionnaire.page_removed", copy.version.questionnaire,
-                     before={"page": current.title, "questions": sorted(keys), "show_if": current.show_if,
+        audit.record(actor, "questionnaire.page_removed", questionnaire,
+                     before={"page": target.title, "questions": sorted(keys), "show_if": target.show_if,
                              "version": copy.version.number})
-        current.delete()
+        target.delete()
     return copy.version
 
 
@@ -299,26 +314,26 @@ def move_question(actor: Any, question: Question, direction: int, *,
                   expected_position: int | None = None) -> Question:
     """Swap a question with its neighbour on the page (direction -1 = up, +1 = down); like move_page, a repeated
     press (the question is no longer at `expected_position`) or a stale form moves nothing."""
-    copy = editable_version(actor, question.page.version.questionnaire)
-    question = copy.questions.get(question.pk, question)
-    if question.page.version_id != copy.version.pk:
+    questionnaire = question.page.version.questionnaire
+    current = _shape_to_check(actor, questionnaire)
+    if question.page.version_id != current.pk:
         return question
     siblings = list(question.page.questions.order_by("position", "id"))
     index = next(i for i, q in enumerate(siblings) if q.pk == question.pk)
-    if expected_position is not None and index + 1 != expected_position:
-        return question
     other = index + (1 if direction > 0 else -1)
-    if not 0 <= other < len(siblings):
+    if (expected_position is not None and index + 1 != expected_position) or not 0 <= other < len(siblings):
         return question
     siblings[index], siblings[other] = siblings[other], siblings[index]
+    copy = editable_version(actor, questionnaire)
+    ordered = [copy.questions[q.pk] for q in siblings]
     with transaction.atomic():
-        for position, sibling in enumerate(siblings, start=1):
+        for position, sibling in enumerate(ordered, start=1):
             if sibling.position != position:
                 sibling.position = position
                 sibling.save(update_fields=["position"])
-        audit.record(actor, "questionnaire.question_moved", copy.version.questionnaire,
-                     after={"key": question.key, "order": [q.key for q in siblings]})
-    return question
+        audit.record(actor, "questionnaire.question_moved", questionnaire,
+                     after={"key": question.key, "order": [q.key for q in ordered]})
+    return copy.questions[question.pk]
 
 
 def _check_question(version: QuestionnaireVersion, key: str, exclude: int | None = None) -> None:
@@ -333,60 +348,97 @@ QUESTION_FIELDS = ("key", "type", "text", "hint", "required", "options", "settin
 
 
 def add_question(actor: Any, page: Page, **fields: Any) -> Question:
-    copy = editable_version(actor, page.version.questionnaire)
-    page = copy.pages.get(page.pk, page)
+    questionnaire = page.version.questionnaire
+    current = _shape_to_check(actor, questionnaire)
+    if page.version_id != current.pk:
+        raise ValueError(str(STALE_PAGE))
     if fields.get("type") not in QuestionType.values:
         raise ValueError(_("Unknown question type"))
-    _check_question(copy.version, fields["key"])
-    check_conditions(copy.version, page, fields.get("show_if"), own_key=fields["key"])
+    _check_question(current, fields["key"])
+    check_conditions(current, page, fields.get("show_if"), own_key=fields["key"])
+    copy = editable_version(actor, questionnaire)
+    page = copy.pages[page.pk]
     with transaction.atomic():
         position = (page.questions.order_by("-position").values_list("position", flat=True).first() or 0) + 1
         question = Question.objects.create(page=page, position=position,
                                            **{k: v for k, v in fields.items() if k in QUESTION_FIELDS})
-        audit.record(actor, "questionnaire.question_added", page.version.questionnaire,
+        audit.record(actor, "questionnaire.question_added", questionnaire,
                      after={"key": question.key, "type": question.type, "version": copy.version.number})
     return question
 
 
+def _answer_values(question: Question) -> set[str]:
+    from byconsent.surveys.forms import choices_for
+
+    return {value for value, _label in choices_for(question)} | (
+        {str(i) for i in range(11)} if question.type == QuestionType.RATING else set())
+
+
+def _check_options_in_use(version: QuestionnaireVersion, question: Question, fields: dict[str, Any]) -> None:
+    """Refuse to remove or rename an answer that a condition tests for."""
+    changed = Question(type=fields.get("type", question.type), options=fields.get("options", question.options),
+                       settings=fields.get("settings", question.settings))
+    gone = _answer_values(question) - _answer_values(changed)
+    if not gone:
+        return
+    labels = dict(question.option_labels())
+    for page in _ordered_pages(version):
+        subjects = [(str(_("the page “%(page)s”") % {"page": page.title}), page.show_if)]
+        subjects += [(str(_("the question %(q)s") % {"q": _question_label(q)}), q.show_if)
+                     for q in page.questions.all()]
+        for name, show_if in subjects:
+            for condition in logic.conditions_of(show_if):
+                value = str(condition.get("value", ""))
+                if condition.get("question") == question.key and condition.get("op") in logic.NEEDS_VALUE \
+                        and value in gone:
+                    raise OptionInUse(_("The answer “%(answer)s” cannot be removed or renamed while %(who)s "
+                                        "depends on it. Change that condition first.") % {
+                        "answer": labels.get(value, value), "who": name})
+
+
 def update_question(actor: Any, question: Question, **fields: Any) -> Question:
-    copy = editable_version(actor, question.page.version.questionnaire)
-    question = copy.questions.get(question.pk, question)
-    if question.page.version_id != copy.version.pk:
-        raise ValueError(_("This question belongs to an earlier version of the questionnaire: open it again and "
-                           "make the change there"))
+    questionnaire = question.page.version.questionnaire
+    current = _shape_to_check(actor, questionnaire)
+    if question.page.version_id != current.pk:
+        raise ValueError(str(STALE_QUESTION))
     if "key" in fields:
-        _check_question(copy.version, fields["key"], exclude=question.pk)
+        _check_question(current, fields["key"], exclude=question.pk)
         if fields["key"] != question.key:
-            needed_by = dependents(copy.version, {question.key})
+            needed_by = dependents(current, {question.key})
             if needed_by:
                 raise ValueError(_("The short name cannot change while %(who)s depend on it") % {
                     "who": ", ".join(needed_by)})
     if "show_if" in fields:
-        check_conditions(copy.version, question.page, fields["show_if"], own_key=fields.get("key", question.key))
+        check_conditions(current, question.page, fields["show_if"], own_key=fields.get("key", question.key))
+    _check_options_in_use(current, question, fields)
+    copy = editable_version(actor, questionnaire)
+    question = copy.questions[question.pk]
     with transaction.atomic():
         before = audit.snapshot(question, list(QUESTION_FIELDS))
         for name, value in fields.items():
             if name in QUESTION_FIELDS:
                 setattr(question, name, value)
         question.save()
-        audit.record(actor, "questionnaire.question_updated", copy.version.questionnaire, before=before,
+        audit.record(actor, "questionnaire.question_updated", questionnaire, before=before,
                      after=audit.snapshot(question, list(QUESTION_FIELDS)))
     return question
 
 
 def delete_question(actor: Any, question: Question) -> QuestionnaireVersion:
-    copy = editable_version(actor, question.page.version.questionnaire)
-    question = copy.questions.get(question.pk, question)
-    if question.page.version_id != copy.version.pk:
-        return copy.version  # already removed from the version being edited (a second press)
-    needed_by = dependents(copy.version, {question.key})
+    questionnaire = question.page.version.questionnaire
+    current = _shape_to_check(actor, questionnaire)
+    if question.page.version_id != current.pk or not Question.objects.filter(pk=question.pk).exists():
+        return current  # already removed from the version being edited (a second press)
+    needed_by = dependents(current, {question.key})
     if needed_by:
         raise ValueError(_("This question cannot be removed, because %(who)s depend on its answer. Change their "
                            "conditions first.") % {"who": ", ".join(needed_by)})
+    copy = editable_version(actor, questionnaire)
+    target = copy.questions[question.pk]
     with transaction.atomic():
-        audit.record(actor, "questionnaire.question_removed", copy.version.questionnaire,
-                     before=audit.snapshot(question, list(QUESTION_FIELDS)))
-        question.delete()
+        audit.record(actor, "questionnaire.question_removed", questionnaire,
+                     before=audit.snapshot(target, list(QUESTION_FIELDS)))
+        target.delete()
     return copy.version
 
 
