@@ -194,3 +194,37 @@ def test_moving_a_question_twice_with_the_same_press_moves_it_once(officer: Any,
     client.post(url, {"direction": "up", "position": "3"})
     assert list(first.questions.order_by("position").values_list("key", flat=True)) == [
         "safe", "comments", "priorities"]
+
+
+def test_a_refused_change_never_makes_a_new_version(officer: Any, survey: Any) -> None:
+    services.record_staff_response(officer, survey, channel="paper", submission_token=new_token(),
+                                   answers={"safe": "agree"})
+    version = survey.current_version
+    first = version.pages.get(title="Your views")
+    speeding = version.pages.get(title="Speeding")
+    with pytest.raises(ValueError):
+        services.delete_page(officer, first)
+    with pytest.raises(ValueError):
+        services.move_page(officer, speeding, -1)
+    with pytest.raises(services.ConditionError):
+        services.add_question(officer, first, key="x", type="short_text", text="X",
+                              show_if=[{"question": "score", "op": "answered"}])
+    services.move_page(officer, first, -1)  # already first: nothing to do
+    survey.refresh_from_db()
+    assert survey.current_version == version and survey.versions.count() == 1
+
+
+def test_an_answer_a_condition_tests_for_cannot_disappear(officer: Any, client_for: Any, survey: Any) -> None:
+    client = client_for(officer)
+    priorities = survey.current_version.pages.get(title="Your views").questions.get(key="priorities")
+    url = reverse("surveys:staff_question_edit", args=[survey.pk, priorities.pk])
+    fields = {"text": priorities.text, "key": "priorities", "type": "multiple_choice", "allow_other": "on"}
+    reply = client.post(url, {**fields, "options": "Anti-social behaviour\nSpeed\nNone of these*"})
+    text = reply.content.decode()
+    assert "The answer “Speeding” cannot be removed or renamed while the page “Speeding” depends on it" in text
+    priorities.refresh_from_db()
+    assert [o["value"] for o in priorities.options] == ["asb", "speeding", "none"]
+    kept = client.post(url, {**fields, "options": "Anti-social behaviour\nSpeeding\nBurglary\nNone of these*"})
+    assert kept.status_code == 302
+    priorities.refresh_from_db()  # labels kept keep their stored values: answers and exports still match
+    assert [o["value"] for o in priorities.options] == ["asb", "speeding", "burglary", "none"]

@@ -573,9 +573,12 @@ class QuestionEditForm(forms.Form):
         """The fields under headings, one heading per kind of setting (the builder's question form)."""
         return [(str(heading), [self[name] for name in names]) for heading, names in self.SECTIONS]
 
-    def question_fields(self) -> dict[str, Any]:
-        """The cleaned form as the service's fields (settings only for the chosen type)."""
+    def question_fields(self, existing: Question | None = None) -> dict[str, Any]:
+        """The cleaned form as the service's fields (settings only for the chosen type). With the question being
+        edited, options and grid rows that keep their label keep their stored value."""
         data = self.cleaned_data
+        old_options = existing.options if existing is not None else []
+        old_rows = (existing.settings or {}).get("rows", []) if existing is not None else []
         kind = data["type"]
         settings: dict[str, Any] = {}
         if data.get("allow_other") and kind in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE,
@@ -597,9 +600,9 @@ class QuestionEditForm(forms.Form):
             if data.get("max_size_mb"):
                 settings["max_size_mb"] = data["max_size_mb"]
         if kind == QuestionType.GRID:
-            settings["rows"] = option_lines(data.get("rows", ""))
+            settings["rows"] = option_lines(data.get("rows", ""), old_rows)
         return {"key": data["key"], "type": kind, "text": data["text"], "hint": data.get("hint", ""),
-                "required": bool(data.get("required")), "options": option_lines(data.get("options", "")),
+                "required": bool(data.get("required")), "options": option_lines(data.get("options", ""), old_options),
                 "settings": settings}
 
     @staticmethod
@@ -620,15 +623,22 @@ def option_value(label: str, index: int) -> str:
     return value or f"option_{index + 1}"
 
 
-def option_lines(text: str) -> list[dict[str, Any]]:
-    """Options typed one per line; a trailing * makes an option exclusive."""
+def option_lines(text: str, existing: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Options typed one per line; a trailing * makes an option exclusive. An option whose label was already there
+    keeps its stored value, so answers, exports and conditions keep meaning the same thing."""
+    known = {str(o["label"]).strip().lower(): str(o["value"]) for o in existing or []}
     options = []
+    taken: set[str] = set()
     for index, line in enumerate(line.strip() for line in (text or "").splitlines()):
         if not line:
             continue
         exclusive = line.endswith("*")
         label = line.rstrip("*").strip()
-        options.append({"value": option_value(label, index), "label": label, "exclusive": exclusive})
+        value = known.get(label.lower()) or option_value(label, index)
+        if value in taken:
+            value = f"{value}_{index + 1}"
+        taken.add(value)
+        options.append({"value": value, "label": label, "exclusive": exclusive})
     return options
 
 

@@ -468,7 +468,7 @@ def staff_question_form(request: HttpRequest, pk: int, page_id: int | None = Non
             return redirect("surveys:staff_detail", pk=pk)
         valid = form.is_valid()
         if conditions.is_valid() and valid:
-            fields = {**form.question_fields(), "show_if": conditions.show_if()}
+            fields = {**form.question_fields(existing=question), "show_if": conditions.show_if()}
             try:
                 if question is None:
                     assert target is not None
@@ -477,6 +477,8 @@ def staff_question_form(request: HttpRequest, pk: int, page_id: int | None = Non
                     services.update_question(request.user, question, **fields)
             except services.ConditionError as error:
                 conditions.add_error(None, str(error))
+            except services.OptionInUse as error:
+                form.add_error("options", str(error))
             except ValueError as error:
                 form.add_error("key", str(error))
             else:
