@@ -6,8 +6,8 @@ A condition is {"question": "<key>", "op": "<op>", "value": ...}. A page's or qu
   same as the plain list).
 No conditions at all always shows. `make_show_if` writes the shortest form (a plain list unless "any" matters).
 
-Hidden questions are never asked, never required, and their answers are
-dropped if an earlier change hides them, so the record never holds an answer to a question that was not shown.
+Hidden questions are never asked, never required, and their answers are dropped if an earlier change hides them,
+so the record never holds an answer to a question that was not shown.
 """
 
 from __future__ import annotations
