@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,11 +11,6 @@ from django.utils.translation import gettext as _
 from byconsent.surveys import logic
 from byconsent.surveys.forms import DEFAULT_LIKERT, OTHER, choices_for, rating_choices
 from byconsent.surveys.models import Page, Question, Questionnaire, QuestionnaireVersion, QuestionType, TextAnswer
-
-
-def slug_value(label: str, index: int) -> str:
-    value = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:40]
-    return value or f"option_{index + 1}"
 
 
 @dataclass
