@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 
 from byconsent.core import ratelimit
@@ -77,20 +78,40 @@ def test_public_posts_beyond_the_bucket_get_429(db, client):
     assert responses[20:] == [429, 429]
 
 
-def test_two_first_requests_racing_for_a_new_bucket_both_get_an_answer(db, monkeypatch):
-    from django.utils import timezone
+def test_the_bucket_refills_with_time_up_to_the_burst(db):
+    from datetime import timedelta
 
     from byconsent.core.models import RateLimitBucket
 
-    # The rival request has just created the bucket, but this request looked before it existed.
-    RateLimitBucket.objects.create(key="race:1.1.1.1", tokens=1, updated_at=timezone.now())
-    real_lookup = RateLimitBucket.objects.select_for_update
-    looks = {"n": 0}
+    assert [ratelimit.allow("refill:1.1.1.1", per_minute=2, burst=2) for _ in range(3)] == [True, True, False]
+    # 45 seconds later one and a half tokens have come back (2 a minute): one request, not two.
+    RateLimitBucket.objects.filter(key="refill:1.1.1.1").update(
+        updated_at=RateLimitBucket.objects.get(key="refill:1.1.1.1").updated_at - timedelta(seconds=45))
+    assert [ratelimit.allow("refill:1.1.1.1", per_minute=2, burst=2) for _ in range(2)] == [True, False]
+    # A long quiet spell refills only up to the burst.
+    RateLimitBucket.objects.filter(key="refill:1.1.1.1").update(
+        updated_at=RateLimitBucket.objects.get(key="refill:1.1.1.1").updated_at - timedelta(hours=5))
+    assert [ratelimit.allow("refill:1.1.1.1", per_minute=2, burst=2) for _ in range(3)] == [True, True, False]
 
-    def lookup_that_first_misses():
-        looks["n"] += 1
-        return RateLimitBucket.objects.none() if looks["n"] == 1 else real_lookup()
 
-    monkeypatch.setattr(RateLimitBucket.objects, "select_for_update", lookup_that_first_misses)
-    assert ratelimit.allow("race:1.1.1.1", per_minute=0, burst=2) is True  # no IntegrityError, no 500
-    assert RateLimitBucket.objects.get(key="race:1.1.1.1").tokens == 0  # the token came out of the rival's bucket
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_requests_share_one_bucket_and_never_overspend():
+    """Requests racing from many threads (separate connections) create one bucket and take exactly the burst."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from byconsent.core.models import RateLimitBucket
+
+    def request(_: int) -> bool:
+        try:
+            return ratelimit.allow("race:2.2.2.2", per_minute=0, burst=5)
+        finally:
+            connection.close()
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers anyway; the race that matters is on PostgreSQL")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(request, range(20)))
+    assert results.count(True) == 5
+    assert RateLimitBucket.objects.filter(key="race:2.2.2.2").count() == 1

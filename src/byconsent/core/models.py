@@ -281,6 +281,8 @@ class RateLimitBucket(models.Model):
     key = models.CharField(max_length=200, unique=True)
     tokens = models.FloatField()
     updated_at = models.DateTimeField()
+    # Whether the latest request took a token: the one-statement update in core.ratelimit reports it back.
+    last_allowed = models.BooleanField(default=True)
 
 
 def new_unsubscribe_token() -> str:
