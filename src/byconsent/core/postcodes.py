@@ -28,8 +28,8 @@ def find_area(postcode: str) -> Area | None:
     normalised = normalise_postcode(postcode)
     if normalised is None:
         return None
-    for candidate in (normalised, outward_code(normalised)):
-        found = PostcodeArea.objects.select_related("area").filter(postcode=candidate).first()
-        if found is not None:
-            return found.area
-    return None
+    candidates = [normalised, outward_code(normalised)]
+    # One query for both; the full postcode, when it is imported, wins over its outward code.
+    found = {row.postcode: row.area for row in
+             PostcodeArea.objects.select_related("area").filter(postcode__in=candidates)}
+    return next((found[candidate] for candidate in candidates if candidate in found), None)
