@@ -24,6 +24,8 @@ NOTIFY_CHANNEL = "byconsent_outbox"
 POLL_SECONDS = 1.0
 KEEPALIVE_SECONDS = 15.0
 PUBLIC_PREFIX = "public-"
+# Where the streams are served; asgi.py sends these paths (only) through Django's ASGI handler.
+LIVE_PATH_PREFIX = "/live/"
 WSGI_STREAM_SECONDS = 20.0
 
 

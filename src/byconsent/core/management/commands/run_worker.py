@@ -17,6 +17,9 @@ from byconsent.core.models import WorkerHeartbeat
 from byconsent.core.periodic import run_periodic_jobs
 
 HEARTBEAT_SECONDS = 10
+# Background work yields the processor to web requests: on a machine that serves both, a burst of submissions
+# is answered first and the queue it leaves is worked through as soon as the processor is free.
+WORKER_NICE = int(os.environ.get("BYCONSENT_WORKER_NICE", "10"))
 PERIODIC_SECONDS = 3600
 
 
@@ -29,6 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-periodic", action="store_true", help="Do not run hourly periodic jobs")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if WORKER_NICE:
+            os.nice(WORKER_NICE)
         worker_id = f"{socket.gethostname()}-{os.getpid()}"
         stop = threading.Event()
         beat = threading.Thread(target=self._heartbeat, args=(worker_id, stop, not options["no_periodic"]),
