@@ -17,7 +17,6 @@ import json
 import os
 from typing import Any
 
-from django.db import IntegrityError
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.datastructures import MultiValueDict
@@ -61,22 +60,12 @@ def form_data(questions: list[Question], answers: dict[str, Any]) -> MultiValueD
     return data
 
 
-def _allowed(request: HttpRequest) -> bool:
-    """core.ratelimit.allow, retried once: two first requests from one address can race to create the bucket row
-    (the loser gets an IntegrityError; on the retry the row exists)."""
-    key = client_key(request, "survey-submit-json")
-    try:
-        return allow(key, PER_MINUTE, int(PER_MINUTE * 2))
-    except IntegrityError:
-        return allow(key, PER_MINUTE, int(PER_MINUTE * 2))
-
-
 @csrf_exempt
 @require_POST
 def submit_json(request: HttpRequest, slug: str) -> JsonResponse:
-    if not _allowed(request):
+    if not allow(client_key(request, "survey-submit-json"), PER_MINUTE, int(PER_MINUTE * 2)):
         return JsonResponse({"errors": {"__all__": ["Too many submissions; wait a minute"]}}, status=429)
-    questionnaire = get_object_or_404(Questionnaire.objects.select_related("current_version"), slug=slug)
+    questionnaire = get_object_or_404(Questionnaire.objects.select_related("current_version", "area"), slug=slug)
     if len(request.body) > MAX_BODY:
         return JsonResponse({"errors": {"__all__": ["Too large"]}}, status=413)
     try:
@@ -88,12 +77,13 @@ def submit_json(request: HttpRequest, slug: str) -> JsonResponse:
     if not 16 <= len(token) <= 64:
         return JsonResponse({"errors": {"submission_token": ["Use 16 to 64 characters"]}}, status=400)
     token = f"api:{token}"
-    existing = Response.objects.filter(submission_token=token).values_list("reference", flat=True).first()
-    if existing is not None:
-        return JsonResponse({"reference": existing}, status=200)
     version = questionnaire.current_version
     if not questionnaire.is_open or version is None:
+        existing = Response.objects.filter(submission_token=token).values_list("reference", flat=True).first()
+        if existing is not None:  # a retry of a submission recorded before it closed
+            return JsonResponse({"reference": existing}, status=200)
         return JsonResponse({"errors": {"__all__": ["This questionnaire is closed"]}}, status=410)
+    version.questionnaire = questionnaire  # already loaded, with its area: no query for either again
     pages = services.pages_of(version)
     visible = [q for page in logic.visible_pages(pages, answers) for q in logic.visible_questions(page, answers)
                if q.type != QuestionType.FILE]
@@ -104,10 +94,12 @@ def submit_json(request: HttpRequest, slug: str) -> JsonResponse:
     demographic = {q.key for q in visible if q.is_demographic}
     demographic |= {f"{k}__other" for k in demographic}
     publication = body.get("publication") if body.get("publication") in Publication.values else Publication.NO
-    response = services.create_response(
+    # A retry of a recorded submission is validated again and then found by its token (the unique constraint),
+    # which costs nothing extra for the first attempt, the common case.
+    response, created = services.record_response(
         version, submission_token=token, answers={k: v for k, v in cleaned.items() if k not in demographic},
         demographics={k: v for k, v in cleaned.items() if k in demographic} or None,
         channel=Channel.ONLINE_SURVEY, area=form.area_found, publication=publication,
         published_name=str(body.get("published_name") or "")[:200], check_existing=False,
         defer_text=True)
-    return JsonResponse({"reference": response.reference}, status=201)
+    return JsonResponse({"reference": response.reference}, status=201 if created else 200)
