@@ -24,10 +24,9 @@ def start(client: Any, survey: Any) -> Draft:
 
 def run_deferred() -> None:
     """What the worker does after a public submission commits: free text becomes TextAnswers and Contributions."""
-    from byconsent.surveys.services import record_text_answers
+    from byconsent.surveys.services import record_pending_text_answers
 
-    for response in Response.objects.all():
-        record_text_answers(response.pk)
+    record_pending_text_answers()
 
 
 def page_url(draft: Draft, page_id: int) -> str:

@@ -209,12 +209,16 @@ class Response(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+", help_text=_("Staff member who entered a paper, phone, email or "
                                                                   "focus-group response"))
+    # Free-text answers still to become TextAnswers and Contributions (public submissions leave that to the worker).
+    text_pending = models.BooleanField(default=False)
     original = models.FileField(upload_to="surveys/originals/%Y/%m/", blank=True,
                                 help_text=_("Scan of the paper form, or the email, as received"))
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["questionnaire", "submitted_on"])]
+        indexes = [models.Index(fields=["questionnaire", "submitted_on"]),
+                   models.Index(fields=["id"], condition=models.Q(text_pending=True),
+                                name="surveys_response_text_pending")]
 
     def __str__(self) -> str:
         return self.reference

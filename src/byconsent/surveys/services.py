@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.files.base import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -737,7 +737,7 @@ def record_response(version: QuestionnaireVersion, *, submission_token: str, ans
                 version=version, questionnaire=questionnaire, submission_token=submission_token, channel=channel,
                 answers=answers, area=area, language=language, respondent=respondent, publication=publication,
                 published_name=published_name.strip() if publication == Publication.WITH_NAME else "",
-                recorded_by=recorded_by, submitted_on=submitted_on or timezone.localdate())
+                recorded_by=recorded_by, submitted_on=submitted_on or timezone.localdate(), text_pending=defer_text)
             if original is not None:
                 response.original = original
             response.save()
@@ -745,12 +745,13 @@ def record_response(version: QuestionnaireVersion, *, submission_token: str, ans
                 DemographicAnswers.objects.create(response=response, data=demographics)  # type: ignore[misc]
             if defer_text:
                 # Public submissions: the free-text answers become TextAnswers and Contributions in the worker,
-                # after this commits (about 40% of a submission's work). The respondent's own page still shows
-                # the safeguarding advice at once (safeguarding_concern reads the answers directly).
-                from byconsent.surveys.tasks import record_text_answers_task
+                # after this commits (as much work again as the rest of the submission), in batches: the row is
+                # marked pending and the worker is asked, at most once a second per process, to record what is
+                # pending. The respondent's own page still shows the safeguarding advice at once
+                # (safeguarding_concern reads the answers directly).
+                from byconsent.surveys.tasks import schedule_text_recording
 
-                response_id = response.pk
-                transaction.on_commit(lambda: record_text_answers_task.enqueue(response_id))
+                transaction.on_commit(schedule_text_recording)
             else:
                 _record_text_answers(response, version, answers, recorded_by)
             # The audit entry carries an exact time, so for a member of the public's own (anonymous) response it
@@ -765,11 +766,30 @@ def record_response(version: QuestionnaireVersion, *, submission_token: str, ans
 
 
 def record_text_answers(response_id: int) -> int:
-    """The deferred half of a public submission (the worker runs it). Safe to repeat: answers already recorded
-    are skipped."""
+    """The deferred half of one public submission. Safe to repeat: answers already recorded are skipped."""
     response = Response.objects.select_related("version__questionnaire", "respondent", "area").get(pk=response_id)
     with transaction.atomic():
-        return _record_text_answers(response, response.version, response.answers, None)
+        recorded = _record_text_answers(response, response.version, response.answers, None)
+        Response.objects.filter(pk=response.pk).update(text_pending=False)
+    return recorded
+
+
+def record_pending_text_answers(batch_size: int = 200) -> int:
+    """The deferred half of every public submission still pending (the worker runs it), a batch per transaction;
+    returns how many free-text answers it recorded. Several workers can run it at once: each takes the rows the
+    others have not locked."""
+    recorded = 0
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    while True:
+        with transaction.atomic():
+            pending = list(Response.objects.filter(text_pending=True).order_by("id")
+                           .select_for_update(skip_locked=skip_locked).values_list("id", flat=True)[:batch_size])
+            if not pending:
+                return recorded
+            for response in (Response.objects.filter(pk__in=pending).order_by("id")
+                             .select_related("version__questionnaire__area", "respondent", "area")):
+                recorded += _record_text_answers(response, response.version, response.answers, None)
+            Response.objects.filter(pk__in=pending).update(text_pending=False)
 
 
 def _record_text_answers(response: Response, version: QuestionnaireVersion, answers: dict[str, Any],
@@ -779,7 +799,7 @@ def _record_text_answers(response: Response, version: QuestionnaireVersion, answ
                  if q.type in FREE_TEXT_TYPES and not q.is_demographic]
     done = set(TextAnswer.objects.filter(response=response).values_list("question_id", flat=True))
     questions = [q for q in questions if q.pk not in done]
-    channel = response.channel if response.channel != Channel.ONLINE_SURVEY else Channel.ONLINE_SURVEY
+    channel = response.channel
     recorded = 0
     for question in questions:
         text = answers.get(question.key)

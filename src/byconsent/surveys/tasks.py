@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from datetime import timedelta
 from typing import Any
 
 from django.urls import reverse
@@ -33,10 +36,37 @@ def export_task(progress_id: int) -> dict[str, Any]:
 
 @task()
 def record_text_answers_task(response_id: int) -> int:
-    """Free-text answers of a public submission become TextAnswers and Contributions (idempotent)."""
+    """Free-text answers of one public submission become TextAnswers and Contributions (idempotent). Kept for
+    tasks queued before submissions were recorded in batches."""
     from byconsent.surveys.services import record_text_answers
 
     return record_text_answers(response_id)
+
+
+@task()
+def record_pending_text_answers_task() -> int:
+    """Free-text answers of every public submission still pending become TextAnswers and Contributions."""
+    from byconsent.surveys.services import record_pending_text_answers
+
+    return record_pending_text_answers()
+
+
+# One task a second per process at most, however many submissions arrive: a task is enqueued to run DRAIN_DELAY
+# after the first submission of a quiet spell, and every submission committed before it starts is pending by then,
+# so it records them all. Whatever a crash leaves pending is recorded by the periodic job (apps.py).
+DRAIN_DELAY = timedelta(seconds=1)
+_drain_lock = threading.Lock()
+_drain_covers_until = [0.0]  # time.monotonic() until which an enqueued task is sure to see new submissions
+
+
+def schedule_text_recording() -> None:
+    """Called after a public submission commits: make sure a task will record its free-text answers soon."""
+    now = time.monotonic()
+    with _drain_lock:
+        if now < _drain_covers_until[0]:
+            return
+        _drain_covers_until[0] = now + DRAIN_DELAY.total_seconds()
+    record_pending_text_answers_task.using(run_after=timezone.now() + DRAIN_DELAY).enqueue()
 
 
 @task()
