@@ -241,3 +241,11 @@ def test_first_page_offers_no_conditions_and_stale_ones_are_shown_then_refused(o
     assert services.move_page(officer, more, -1) is not None
     assert list(survey.current_version.pages.order_by("position").values_list("title", flat=True))[:3] == [
         "Your views", "More", "Speeding"]
+
+
+def test_staff_entry_says_when_each_question_applies(officer: Any, client_for: Any, survey: Any,
+                                                     worried: Any) -> None:
+    page = client_for(officer).get(reverse("surveys:staff_entry", args=[survey.pk])).content.decode()
+    assert ("Only answered if the answer to “I feel safe where I live” is “Disagree” or the answer to "
+            "“What should we focus on?” includes “Anti-social behaviour”.") in page
+    assert "Only answered if the answer to “What should we focus on?” includes “Speeding”." in page

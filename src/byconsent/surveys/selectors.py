@@ -106,6 +106,18 @@ def printable_pages(version: QuestionnaireVersion) -> list[dict[str, Any]]:
     return out
 
 
+def logic_hints(version: QuestionnaireVersion) -> dict[str, str]:
+    """For staff typing in a paper form (every question on one screen): per question key, when it applies
+    ("Only answered if … or …"), from its page's conditions and its own."""
+    hints: dict[str, str] = {}
+    for item in printable_pages(version):
+        for entry in item["questions"]:
+            parts = [text for text in (item["conditions"], entry["conditions"]) if text]
+            if parts:
+                hints[entry["question"].key] = _("Only answered if %(when)s.") % {"when": _("; and ").join(parts)}
+    return hints
+
+
 def moderation_counts(questionnaire: Questionnaire) -> dict[str, int]:
     rows = TextAnswer.objects.filter(response__questionnaire=questionnaire).values("moderation_state") \
         .annotate(n=Count("id"))

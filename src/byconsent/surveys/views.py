@@ -506,6 +506,11 @@ def staff_entry(request: HttpRequest, pk: int) -> HttpResponse:
     token = request.POST.get("submission_token") or new_token()
     meta = StaffEntryForm(_post(request), _files(request))
     form = PageForm(questions, _post(request), staff_entry=True, prefix="a")
+    hints = selectors.logic_hints(version)  # the paper form's "Only answer this if …", beside each question
+    for name, field in form.fields.items():
+        hint = hints.get(name.split("__")[0])
+        if hint:
+            field.help_text = f"{field.help_text} {hint}".strip()
     if request.method == "POST" and meta.is_valid() and form.is_valid():
         response = services.record_staff_response(
             request.user, questionnaire, channel=meta.cleaned_data["channel"], answers=form.answers(),
