@@ -154,15 +154,24 @@ def test_a_file_of_the_wrong_shape_changes_nothing(analyst, area_tree, django_ca
     assert CrimeRecord.objects.count() == 1  # nothing of January was removed
 
 
-def test_importing_needs_the_analyse_role_at_force_level(make_user, area_tree, analyst,
-                                                          django_capture_on_commit_callbacks):
-    officer = make_user(Role.ENGAGEMENT_OFFICER, area_tree["force"])
+def test_importing_needs_the_analyst_or_engagement_role_at_force_level(make_user, area_tree, analyst,
+                                                                        django_capture_on_commit_callbacks):
     division_analyst = make_user(Role.ANALYST, area_tree["north"])
-    for actor, area in [(officer, area_tree["force"]), (division_analyst, area_tree["north"]),
-                        (division_analyst, area_tree["north_ward"])]:
+    division_officer = make_user(Role.ENGAGEMENT_OFFICER, area_tree["north"])
+    local_officer = make_user(Role.LOCAL_OFFICER, area_tree["force"])
+    for actor, area in [(division_analyst, area_tree["north"]), (division_analyst, area_tree["north_ward"]),
+                        (division_officer, area_tree["north"]), (local_officer, area_tree["force"])]:
         with pytest.raises(PermissionDenied):
             services.start_crime_import(actor, area=area, file_name="x.csv", csv_text="")
+        assert not services.may_import_crime(actor)
     assert not CrimeImport.objects.exists()
+    # An engagement officer for the whole force imports for the neighbourhood pages.
+    officer = make_user(Role.ENGAGEMENT_OFFICER, area_tree["force"])
+    assert services.may_import_crime(officer) and list(services.crime_import_forces(officer)) == [area_tree["force"]]
+    by_officer = import_file(officer, area_tree["force"], HEADER + (
+        "o,2022-02,X,X,,,On or near A,S01000001,W,Robbery,,\n"), django_capture_on_commit_callbacks)
+    assert by_officer.status == CrimeImport.Status.DONE and by_officer.rows_imported == 1
+    assert entries_for(by_officer).get(action="insights.crime_imported").actor == officer
     # Choosing an area beneath the force still imports for the whole force.
     crime_import = import_file(analyst, area_tree["north_ward"], HEADER + (
         "a,2022-01,X,X,,,On or near A,S01000001,W,Burglary,,\n"), django_capture_on_commit_callbacks,

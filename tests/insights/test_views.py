@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -171,3 +172,59 @@ def test_crime_import_page_starts_a_task(signed_in, area_tree, django_capture_on
         response = signed_in.post(reverse("insights:crime"), {
             "area": area_tree["force"].pk, "file": SimpleUploadedFile("2022-01-x-street.csv", text)})
     assert response.status_code == 302 and "/staff/tasks/" in response["Location"]
+
+
+CRIME_FILE = (b"Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
+              b"Last outcome category,Context\nabc,2022-01,X,X,-0.1,51.5,On or near A,S01000001,W,Burglary,,\n")
+
+
+def test_a_force_level_engagement_officer_imports_crime_from_the_page(make_user, client_for, area_tree,
+                                                                       django_capture_on_commit_callbacks):
+    from byconsent.insights.models import CrimeImport, CrimeRecord
+    from byconsent.insights.tasks import crime_import_task
+
+    officer = make_user("engagement_officer", area_tree["force"])
+    client = client_for(officer)
+    page = client.get(reverse("insights:crime"))
+    assert page.status_code == 200
+    form = page.context["form"]
+    assert list(form.fields["area"].queryset) == [area_tree["force"]]  # forces only, never an area beneath
+    assert page.context["area_form"] is None and not page.context["cannot_import"]
+    refused = client.post(reverse("insights:crime"), {
+        "area": area_tree["north"].pk, "file": SimpleUploadedFile("2022-01-x-street.csv", CRIME_FILE)})
+    assert refused.status_code == 200 and "Choose a force from the list" in refused.content.decode()
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(reverse("insights:crime"), {
+            "area": area_tree["force"].pk, "file": SimpleUploadedFile("2022-01-x-street.csv", CRIME_FILE)})
+    assert response.status_code == 302 and "/staff/tasks/" in response["Location"]
+    crime_import = CrimeImport.objects.get()
+    assert crime_import.created_by == officer and crime_import.area == area_tree["force"]
+    crime_import_task.call(crime_import.task_id)
+    assert CrimeRecord.objects.get().area == area_tree["north_ward"]
+    detail = client.get(reverse("insights:crime_import_detail", args=[crime_import.pk]))
+    assert detail.status_code == 200 and "2022-01-x-street.csv" in detail.content.decode()
+
+
+def test_a_local_analyst_sees_the_figures_and_who_imports_but_cannot_import(make_user, client_for, area_tree,
+                                                                            analyst):
+    from byconsent.insights.models import CrimeImport, CrimeRecord
+
+    services.import_street_crime(analyst, file_name="2022-01-x-street.csv", csv_text=CRIME_FILE.decode())
+    local = make_user("analyst", area_tree["north_town"])
+    client = client_for(local)
+    page = client.get(reverse("insights:crime"), {"area": area_tree["north_town"].pk})
+    body = page.content.decode()
+    assert page.status_code == 200 and page.context["cannot_import"] and page.context["form"] is None
+    assert page.context["summary"].totals == {date(2022, 1, 1): 1}  # the monthly figures of their area
+    assert "engagement officers" in body and "X up to January 2022" in body
+    assert 'enctype="multipart/form-data"' not in body
+    response = client.post(reverse("insights:crime"), {
+        "area": area_tree["force"].pk, "file": SimpleUploadedFile("2022-02-x-street.csv", CRIME_FILE)})
+    assert response.status_code == 403
+    assert list(CrimeImport.objects.values_list("file_name", flat=True)) == ["2022-01-x-street.csv"]
+    assert CrimeRecord.objects.count() == 1
+    # The force's import is not theirs to read; someone with neither role is refused the page.
+    imported = CrimeImport.objects.get()
+    assert client.get(reverse("insights:crime_import_detail", args=[imported.pk])).status_code == 404
+    commander = make_user("commander", area_tree["force"])
+    assert client_for(commander).get(reverse("insights:crime")).status_code == 403

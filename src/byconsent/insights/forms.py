@@ -223,9 +223,18 @@ class WeightingForm(forms.Form):
 
 
 class CrimeImportForm(ScopedForm):
-    area = _area_field(label=_("Area"), help_text=_("LSOA or data zone codes are matched to the areas beneath it"))
+    """The import of one data.police.uk street-level file; ``areas`` are the forces the user may import for."""
+
+    area = _area_field(label=_("Force"), help_text=_(
+        "The file covers the whole force: each row is placed in the area of the force that lists its LSOA or data "
+        "zone code"))
     file = forms.FileField(label=_("Street-level crime file (CSV from data.police.uk)"),
                            error_messages={"required": _("Choose a CSV file")})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"].error_messages.update({"required": _("Choose the force"),
+                                                   "invalid_choice": _("Choose a force from the list")})
 
     def clean_file(self) -> str:
         return read_upload(self.cleaned_data["file"])

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from byconsent.core import audit, tasks
 from byconsent.core.models import Area, Contribution
-from byconsent.core.policy import Action, require, scope
+from byconsent.core.policy import Action, can, can_force_wide, require, scope
 from byconsent.engines import weighting
 from byconsent.engines.representativeness import RepresentativenessError, read_census_csv
 from byconsent.engines.themes import ThemeSettings, discover_themes, embed_texts, make_embedder, suggest_codes
@@ -770,11 +770,38 @@ def force_of(area: Area | None) -> Area:
     return force
 
 
+# Either role may import, at force level: analysts for the workspace, engagement officers for the neighbourhood pages.
+CRIME_IMPORT_ACTIONS = (Action.ANALYSE, Action.MANAGE_ENGAGEMENT)
+
+
+def may_import_crime(actor: Any, force: Area | None = None) -> bool:
+    """May the actor import street crime: for ``force`` (a force, the top of the tree), or for any force? A file
+    covers a whole force, so the analyst or the engagement role must be held at force level."""
+    if force is None:
+        return any(can_force_wide(actor, action) for action in CRIME_IMPORT_ACTIONS)
+    return force.parent_id is None and any(can(actor, action, force) for action in CRIME_IMPORT_ACTIONS)
+
+
+def require_crime_import(actor: Any, force: Area) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    if not may_import_crime(actor, force):
+        raise PermissionDenied("Importing street crime needs the analyst or engagement officer role for the whole "
+                               "force.")
+
+
+def crime_import_forces(actor: Any) -> Any:
+    """The forces (areas at the top of the tree) the actor may import street crime for."""
+    return Area.objects.filter(parent__isnull=True, pk__in=[
+        force.pk for force in Area.objects.filter(parent__isnull=True) if may_import_crime(actor, force)])
+
+
 def start_crime_import(actor: Any, *, file_name: str, csv_text: str, area: Area | None = None) -> CrimeImport:
     """Queue the import of a street-level file. A file covers a whole force and a re-published month replaces that
-    force's rows for every area, so importing needs the analyst role at force level whichever area is chosen."""
+    force's rows for every area, so importing needs the analyst or engagement officer role at force level, whichever
+    area is chosen."""
     force = force_of(area)
-    require(actor, Action.ANALYSE, force)
+    require_crime_import(actor, force)
     with transaction.atomic():
         crime_import = CrimeImport.objects.create(area=force, file_name=file_name[:255], created_by=actor)
         progress = tasks.start(f"Import street crime: {file_name}", "byconsent.insights.tasks.crime_import_task",
@@ -790,7 +817,7 @@ def import_street_crime(actor: Any, *, file_name: str, csv_text: str, area: Area
                         report: Report = _no_report) -> CrimeImport:
     """The same import, at once rather than as a task (demo data, the command line, small files in tests)."""
     force = force_of(area)
-    require(actor, Action.ANALYSE, force)
+    require_crime_import(actor, force)
     crime_import = CrimeImport.objects.create(area=force, file_name=file_name[:255],
                                               created_by=actor if getattr(actor, "is_authenticated", False) else None)
     try:

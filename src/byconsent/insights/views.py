@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from byconsent.core.models import Area, Contribution
-from byconsent.core.policy import Action, areas_where, get_visible_or_404
+from byconsent.core.policy import Action, areas_where, can, get_visible_or_404
 from byconsent.core.views import staff_required
 from byconsent.insights import charts, forms, selectors, services
 from byconsent.insights import heard as heard_reads
@@ -537,21 +538,37 @@ def weighting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # ---- crime ----------------------------------------------------------------------------------------------------------
 
-@staff_required(Action.ANALYSE)
+@staff_required(Action.VIEW_STAFF_PAGES)
 def crime(request: HttpRequest) -> HttpResponse:
-    areas = _areas(request)
-    form = forms.CrimeImportForm(request.POST or None, request.FILES or None, areas=areas)
-    if request.method == "POST" and form.is_valid():
-        crime_import = services.start_crime_import(request.user, area=form.cleaned_data["area"],
-                                                   file_name=_file_name(request, "file"),
-                                                   csv_text=form.cleaned_data["file"])
-        return redirect("core:task_detail", pk=crime_import.task_id)
-    area_form = forms.CrimeAreaForm(request.GET or None, areas=areas)
-    context: dict[str, Any] = {"form": form, "area_form": area_form, "forms_list": [form, area_form],
-                               "imports": CrimeImport.objects.filter(area__in=areas).select_related("area")[:20]}
-    if area_form.is_bound and area_form.is_valid():
+    """Analysts see the figures of their areas; those who may import (the analyst or engagement officer role at
+    force level) also get the import form, which offers forces only. Everyone else is refused."""
+    user = request.user
+    forces = services.crime_import_forces(user)
+    may_import = forces.exists()
+    may_analyse = can(user, Action.ANALYSE)
+    if not (may_import or may_analyse):
+        raise PermissionDenied
+    if request.method == "POST" and not may_import:
+        raise PermissionDenied("Importing street crime needs the analyst or engagement officer role for the whole "
+                               "force.")
+    form = None
+    if may_import:
+        form = forms.CrimeImportForm(request.POST or None, request.FILES or None, areas=forces)
+        if request.method == "POST" and form.is_valid():
+            crime_import = services.start_crime_import(user, area=form.cleaned_data["area"],
+                                                       file_name=_file_name(request, "file"),
+                                                       csv_text=form.cleaned_data["file"])
+            return redirect("core:task_detail", pk=crime_import.task_id)
+    area_form = forms.CrimeAreaForm(request.GET or None, areas=_areas(request)) if may_analyse else None
+    context: dict[str, Any] = {
+        "form": form, "area_form": area_form, "forms_list": [f for f in (form, area_form) if f is not None],
+        "cannot_import": not may_import,
+        "imports": CrimeImport.objects.filter(area__in=forces).select_related("area")[:20],
+        "held": selectors.latest_crime_months(),
+    }
+    if area_form is not None and area_form.is_bound and area_form.is_valid():
         area = area_form.cleaned_data["area"]
-        summary = selectors.crime_summary(request.user, area)
+        summary = selectors.crime_summary(user, area)
         labels = [m.strftime("%b %Y") for m in summary.months]
         context.update({
             "area": area, "summary": summary,
@@ -566,9 +583,13 @@ def crime(request: HttpRequest) -> HttpResponse:
     return render(request, "insights/crime.html", context)
 
 
-@staff_required(Action.ANALYSE)
+@staff_required(Action.VIEW_STAFF_PAGES)
 def crime_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    crime_import = _get(request, CrimeImport.objects.select_related("area", "task"), pk=pk)
+    """An import's page, for those who may import for its force or analyse there; a 404 for anyone else."""
+    crime_import = CrimeImport.objects.select_related("area", "task").filter(pk=pk).first()
+    if crime_import is None or not (services.may_import_crime(request.user, crime_import.area)
+                                    or can(request.user, Action.ANALYSE, crime_import)):
+        raise Http404
     return render(request, "insights/crime_import_detail.html", {"import": crime_import})
 
 
