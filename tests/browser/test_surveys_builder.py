@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from byconsent.surveys.models import Questionnaire, Response
-from tests.surveys.conftest import officer  # noqa: F401
+from tests.surveys.conftest import officer, survey  # noqa: F401
 
 from .accessibility import check_page
 from .signin import sign_in
@@ -88,6 +88,10 @@ def test_build_with_an_any_condition_reorder_and_answer(page_without_javascript:
     questionnaire = Questionnaire.objects.get(slug="street-safety")
     titles = list(questionnaire.current_version.pages.values_list("title", flat=True))
     assert titles == ["Your street", "Anything else", "Tell us more"]
+    follow(staff, "Remove page Your street")  # "Tell us more" depends on its answers: refused, naming it
+    expect(staff.locator("#blockers")).to_contain_text("the page “Tell us more”")
+    check_page(staff, "surveys-builder-remove-page-refused")
+    follow(staff, "Back to the questionnaire")
     follow(staff, "Remove page Anything else")
     check_page(staff, "surveys-builder-remove-page")
     follow(staff, "No, keep it")
@@ -123,3 +127,19 @@ def test_build_with_an_any_condition_reorder_and_answer(page_without_javascript:
     press(page, "Save and continue")
     expect(page.locator("h1")).to_contain_text("Check your answers")
     expect(page.locator("main")).not_to_contain_text("What should we do?")
+
+
+def test_who_answered_for_an_analyst(page: Any, live_server: Any, area_tree: Any, make_user: Any,
+                                     officer: Any, survey: Any) -> None:  # noqa: F811
+    from byconsent.surveys import services
+    from byconsent.surveys.models import new_token
+
+    for age in ["25_34"] * 11 + ["35_44"] * 2:
+        services.record_staff_response(officer, survey, channel="paper", submission_token=new_token(),
+                                       answers={"safe": "agree", "age_band": age})
+    analyst = make_user(role="analyst", area=area_tree["north"])
+    sign_in(page, live_server.url, analyst.email, PASSWORD)
+    page.goto(f"{live_server.url}/staff/surveys/{survey.pk}/report/")
+    expect(page.locator("#who-answered")).to_contain_text("Who answered")
+    expect(page.locator("main")).to_contain_text("Insights > Who we heard from")
+    check_page(page, "surveys-report-who-answered")
