@@ -4,20 +4,23 @@
 
 It migrates the database, builds a one-page 20-question questionnaire (likert, single and multiple choice,
 rating, number, date, grid, ranking, postcode and two free-text questions), starts uvicorn on 127.0.0.1, and has
-`--clients` concurrent clients (threads with keep-alive connections) POST whole responses as JSON to
+`--clients` concurrent clients (threads, each with one keep-alive connection, plain http.client so the client
+takes little of the CPU it shares with the server) POST whole responses as JSON to
 /surveys/<slug>/responses.json for `--seconds`. Every submission carries its own submission token; 2% are sent
 twice (a client retry) to exercise idempotency. It reports submissions per second and p50/p95/p99 latency, then
 checks that every acknowledged submission is in the database exactly once and nothing else is.
 
-Each submission does what a real one does: validation of every answer, logic, the response row and its audit
-entry in the request; then, in the task worker (`byconsent worker`, running during the measurement on the same
-cores), two TextAnswer rows and two Contributions with the safeguarding check and their audit entries. After the
-clients stop, the script waits for the worker to finish that queue and reports how long it took (`--no-worker`
-leaves it queued, measuring the request path alone).
+Each submission does what a real one does: rate limit, validation of every answer, logic, the response row and
+its audit entry in the request; then, in the task worker (`byconsent worker`, running throughout on the same
+cores at its production priority, BYCONSENT_WORKER_NICE), two TextAnswer rows and two Contributions with the
+safeguarding check and their audit entries, recorded in batches. After the clients stop, the script waits for
+the worker to finish that queue and reports how long it took (`--no-worker` leaves it queued).
 
-The server runs with the project's settings as they are (a new database connection per request: Django's
-persistent connections do not work under ASGI, where a request's thread is not reused; trying CONN_MAX_AGE=60
-here ran PostgreSQL out of connections).
+Throughput and latency depend on whatever else the machine is doing, so it also reports the CPU time each role
+(web server, PostgreSQL, worker, the clients themselves) used per submission, read from /proc: that figure does
+not change with the machine's load, and 2 cores divided by its total is the ceiling on submissions per second.
+The server runs with the project's settings as they are: uvicorn with uvloop and httptools, synchronous views
+through Django's WSGI handler in a thread pool (byconsent/asgi.py), a PostgreSQL connection pool per process.
 """
 
 from __future__ import annotations
@@ -288,6 +291,9 @@ def main() -> None:
     print("CPU per submission:  " + ", ".join(f"{role} {used / count * 1000:.1f} ms"
                                               for role, used in cpu_during.items())
           + f" while the clients ran ({os.cpu_count()} cores give {(os.cpu_count() or 1) * 1000} ms a second)")
+    request_path = sum(used for role, used in cpu_during.items() if role != "worker") / count
+    print(f"ceiling:             {(os.cpu_count() or 1) / request_path:.0f} submissions/s when nothing but the "
+          "request path (server, database, clients) runs on every core")
     if drain_seconds is not None:
         print(f"                     worker {cpu_total['worker'] / count * 1000:.1f} ms per submission in all, "
               "including the queue it drained afterwards")
