@@ -188,14 +188,16 @@ def test_a_force_level_engagement_officer_imports_crime_from_the_page(make_user,
     page = client.get(reverse("insights:crime"))
     assert page.status_code == 200
     form = page.context["form"]
-    assert list(form.fields["area"].queryset) == [area_tree["force"]]  # forces only, never an area beneath
+    assert [value for value, _label in form.fields["area"].choices] == ["", area_tree["force"].pk]  # forces only
     assert page.context["area_form"] is None and not page.context["cannot_import"]
+    body = page.content.decode()
+    assert "The file covers the whole force" in body and f'value="{area_tree["north"].pk}"' not in body
     refused = client.post(reverse("insights:crime"), {
-        "area": area_tree["north"].pk, "file": SimpleUploadedFile("2022-01-x-street.csv", CRIME_FILE)})
+        "area": area_tree["force"].pk + 1000, "file": SimpleUploadedFile("2022-01-x-street.csv", CRIME_FILE)})
     assert refused.status_code == 200 and "Choose a force from the list" in refused.content.decode()
-    with django_capture_on_commit_callbacks(execute=False):
+    with django_capture_on_commit_callbacks(execute=False):  # an area beneath the force stands for the force
         response = client.post(reverse("insights:crime"), {
-            "area": area_tree["force"].pk, "file": SimpleUploadedFile("2022-01-x-street.csv", CRIME_FILE)})
+            "area": area_tree["north"].pk, "file": SimpleUploadedFile("2022-01-x-street.csv", CRIME_FILE)})
     assert response.status_code == 302 and "/staff/tasks/" in response["Location"]
     crime_import = CrimeImport.objects.get()
     assert crime_import.created_by == officer and crime_import.area == area_tree["force"]

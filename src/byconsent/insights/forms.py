@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from byconsent.core.models import Area, Channel
@@ -231,10 +232,24 @@ class CrimeImportForm(ScopedForm):
     file = forms.FileField(label=_("Street-level crime file (CSV from data.police.uk)"),
                            error_messages={"required": _("Choose a CSV file")})
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, areas: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].error_messages.update({"required": _("Choose the force"),
-                                                   "invalid_choice": _("Choose a force from the list")})
+        field = self.fields["area"]
+        field.error_messages.update({"required": _("Choose the force"),
+                                     "invalid_choice": _("Choose a force from the list")})
+        self.forces = list(areas) if areas is not None else []
+        # Only forces are offered; an area beneath one of them (an older link or client) stands for its force.
+        paths = Q()
+        for force in self.forces:
+            paths |= Q(path__startswith=force.path)
+        field.queryset = Area.objects.filter(paths) if self.forces else Area.objects.none()  # type: ignore[attr-defined]
+        field.choices = [("", _("Choose the force"))] + [  # type: ignore[attr-defined]
+            (force.pk, force.name) for force in self.forces]
+
+    def clean_area(self) -> Area:
+        area: Area = self.cleaned_data["area"]
+        root = int(area.path.strip("/").split("/")[0])
+        return next(force for force in self.forces if force.pk == root)
 
     def clean_file(self) -> str:
         return read_upload(self.cleaned_data["file"])
