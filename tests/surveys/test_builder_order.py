@@ -228,3 +228,22 @@ def test_an_answer_a_condition_tests_for_cannot_disappear(officer: Any, client_f
     assert kept.status_code == 302
     priorities.refresh_from_db()  # labels kept keep their stored values: answers and exports still match
     assert [o["value"] for o in priorities.options] == ["asb", "speeding", "burglary", "none"]
+
+
+def test_pressing_save_twice_adds_one_page_and_one_question(officer: Any, client_for: Any, survey: Any) -> None:
+    client = client_for(officer)
+    form = client.get(reverse("surveys:staff_page_add", args=[survey.pk])).content.decode()
+    token = form.split('name="form_token" value="')[1].split('"')[0]
+    for _ in range(2):
+        assert client.post(reverse("surveys:staff_page_add", args=[survey.pk]),
+                           {"title": "Extra", "form_token": token}).status_code == 302
+    assert titles(survey.current_version).count("Extra") == 1
+    extra = survey.current_version.pages.get(title="Extra")
+    url = reverse("surveys:staff_question_add", args=[survey.pk, extra.pk])
+    for _ in range(2):
+        reply = client.post(url, {"text": "Q", "key": "q", "type": "short_text", "form_token": "t" * 32})
+        assert reply.status_code == 302
+    assert extra.questions.count() == 1
+    # A different form (another token) is a new page, even with the same title.
+    client.post(reverse("surveys:staff_page_add", args=[survey.pk]), {"title": "Extra", "form_token": "u" * 32})
+    assert titles(survey.current_version).count("Extra") == 2

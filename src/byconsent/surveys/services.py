@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from byconsent.core import audit
-from byconsent.core.models import Area, Channel, ModerationState
+from byconsent.core.models import Area, AuditEntry, Channel, ModerationState
 from byconsent.core.notifications import queue_email
 from byconsent.core.policy import Action, require
 from byconsent.core.safeguarding import check_text
@@ -222,17 +222,33 @@ def _shape_to_check(actor: Any, questionnaire: Questionnaire) -> QuestionnaireVe
     return questionnaire.current_version
 
 
+def _already_added(questionnaire: Questionnaire, action: str, token: str, model: Any) -> Any:
+    """The page or question a form with this token already added (a double click, a retry), else None. Call inside
+    the transaction that holds the questionnaire's row lock, so two presses cannot both add."""
+    if not token:
+        return None
+    Questionnaire.objects.select_for_update().filter(pk=questionnaire.pk).first()
+    entry = AuditEntry.objects.filter(action=action, object_id=str(questionnaire.pk), after__token=token).first()
+    if entry is None or not isinstance(entry.after, dict):
+        return None
+    return model.objects.filter(pk=entry.after.get("id")).first()
+
+
 def add_page(actor: Any, questionnaire: Questionnaire, *, title: str, introduction: str = "",
-             show_if: Any = None, is_demographic: bool = False) -> Page:
+             show_if: Any = None, is_demographic: bool = False, token: str = "") -> Page:
+    """Add a page at the end. `token` (sent with the form) makes a second press return the first press's page."""
     check_conditions(_shape_to_check(actor, questionnaire), None, show_if)
-    copy = editable_version(actor, questionnaire)
     with transaction.atomic():
+        existing = _already_added(questionnaire, "questionnaire.page_added", token, Page)
+        if existing is not None:
+            return existing  # type: ignore[no-any-return]
+        copy = editable_version(actor, questionnaire)
         position = (copy.version.pages.order_by("-position").values_list("position", flat=True).first() or 0) + 1
         page = Page.objects.create(version=copy.version, position=position, title=title, introduction=introduction,
                                    show_if=show_if or [], is_demographic=is_demographic)
-        audit.record(actor, "questionnaire.page_added", questionnaire, after={"page": title,
-                                                                              "version": copy.version.number,
-                                                                              "show_if": page.show_if})
+        audit.record(actor, "questionnaire.page_added", questionnaire, after={
+            "page": title, "version": copy.version.number, "show_if": page.show_if, "id": page.pk,
+            **({"token": token} if token else {})})
     return page
 
 
@@ -347,23 +363,29 @@ def _check_question(version: QuestionnaireVersion, key: str, exclude: int | None
 QUESTION_FIELDS = ("key", "type", "text", "hint", "required", "options", "settings", "show_if", "is_demographic")
 
 
-def add_question(actor: Any, page: Page, **fields: Any) -> Question:
+def add_question(actor: Any, page: Page, *, token: str = "", **fields: Any) -> Question:
+    """Add a question at the end of a page. `token` (sent with the form) makes a second press return the first
+    press's question instead of complaining that its short name is taken."""
     questionnaire = page.version.questionnaire
     current = _shape_to_check(actor, questionnaire)
-    if page.version_id != current.pk:
-        raise ValueError(str(STALE_PAGE))
-    if fields.get("type") not in QuestionType.values:
-        raise ValueError(_("Unknown question type"))
-    _check_question(current, fields["key"])
-    check_conditions(current, page, fields.get("show_if"), own_key=fields["key"])
-    copy = editable_version(actor, questionnaire)
-    page = copy.pages[page.pk]
     with transaction.atomic():
+        existing = _already_added(questionnaire, "questionnaire.question_added", token, Question)
+        if existing is not None:
+            return existing  # type: ignore[no-any-return]
+        if page.version_id != current.pk:
+            raise ValueError(str(STALE_PAGE))
+        if fields.get("type") not in QuestionType.values:
+            raise ValueError(_("Unknown question type"))
+        _check_question(current, fields["key"])
+        check_conditions(current, page, fields.get("show_if"), own_key=fields["key"])
+        copy = editable_version(actor, questionnaire)
+        page = copy.pages[page.pk]
         position = (page.questions.order_by("-position").values_list("position", flat=True).first() or 0) + 1
         question = Question.objects.create(page=page, position=position,
                                            **{k: v for k, v in fields.items() if k in QUESTION_FIELDS})
-        audit.record(actor, "questionnaire.question_added", questionnaire,
-                     after={"key": question.key, "type": question.type, "version": copy.version.number})
+        audit.record(actor, "questionnaire.question_added", questionnaire, after={
+            "key": question.key, "type": question.type, "version": copy.version.number, "id": question.pk,
+            **({"token": token} if token else {})})
     return question
 
 

@@ -331,6 +331,15 @@ def _frozen_warning(questionnaire: Questionnaire) -> str:
     return ""
 
 
+def _form_token(request: HttpRequest) -> str:
+    """The token an "add" form carries, so that pressing Save twice adds one page or question."""
+    token = request.POST.get("form_token", "") if request.method == "POST" else ""
+    if not token or len(token) > 64:
+        token = getattr(request, "_survey_form_token", "") or new_token()
+        request._survey_form_token = token  # type: ignore[attr-defined]
+    return token
+
+
 def _conditions(post: Any, earlier: list[Question], show_if: Any) -> tuple[ConditionsForm, bool]:
     """The conditions form for this request, and whether the press only changed its rows (add, remove, update)."""
     action = conditions_action(post) if post is not None else None
@@ -363,7 +372,7 @@ def staff_page_form(request: HttpRequest, pk: int, page_id: int | None = None) -
                       "show_if": conditions.show_if()}
             try:
                 if existing is None:
-                    services.add_page(request.user, questionnaire, **fields)
+                    services.add_page(request.user, questionnaire, token=_form_token(request), **fields)
                 else:
                     services.update_page(request.user, existing, **fields)
             except ValueError as error:  # a condition the service refused, or a stale page
@@ -377,6 +386,7 @@ def staff_page_form(request: HttpRequest, pk: int, page_id: int | None = None) -
     return render(request, "surveys/staff/form.html", {
         "form": form, "conditions": conditions, "all_forms": [form, conditions], "questionnaire": questionnaire,
         "subject": _("page"), "heading": _("Edit page") if existing else _("Add a page"),
+        "form_token": _form_token(request) if existing is None else "",
         "warning": _frozen_warning(questionnaire)})
 
 
@@ -472,7 +482,7 @@ def staff_question_form(request: HttpRequest, pk: int, page_id: int | None = Non
             try:
                 if question is None:
                     assert target is not None
-                    services.add_question(request.user, target, **fields)
+                    services.add_question(request.user, target, token=_form_token(request), **fields)
                 else:
                     services.update_question(request.user, question, **fields)
             except services.ConditionError as error:
@@ -489,6 +499,7 @@ def staff_question_form(request: HttpRequest, pk: int, page_id: int | None = Non
     return render(request, "surveys/staff/form.html", {
         "form": form, "conditions": conditions, "all_forms": [form, conditions], "questionnaire": questionnaire,
         "can_delete": question is not None, "subject": _("question"),
+        "form_token": _form_token(request) if question is None else "",
         "heading": _("Edit question") if question else _("Add a question"),
         "warning": _frozen_warning(questionnaire)})
 
