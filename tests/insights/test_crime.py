@@ -99,7 +99,8 @@ def test_a_republished_month_replaces_that_forces_month(analyst, city_zones, dja
     second = "".join(republished)
     crime_import = import_file(analyst, city_zones["force"], second, django_capture_on_commit_callbacks)
     assert crime_import.rows_imported == 1 and crime_import.rows_already_present == 591
-    assert crime_import.outcome["removed (no longer in a re-published month)"] == 2
+    assert crime_import.outcome["removed (no longer in a re-published month)"] == 2 == crime_import.rows_removed
+    assert CrimeImport.objects.order_by("pk").first().rows_removed == 0
 
     expected = parse_street_csv(second).rows
     city = CrimeRecord.objects.filter(falls_within="City of London Police", month=JANUARY)
@@ -223,3 +224,19 @@ def test_a_failed_import_changes_nothing_and_says_so(analyst, area_tree, monkeyp
             "b,2022-01,X,X,,,On or near B,S01000001,W,Robbery,,\n"))
     assert CrimeImport.objects.get(file_name="second.csv").status == CrimeImport.Status.FAILED
     assert list(CrimeRecord.objects.values_list("crime_id", flat=True)) == ["a"]  # January was not half replaced
+
+
+def test_a_forces_month_is_read_through_its_own_index(area_tree):
+    """Each import reads (and replaces) the rows of one force's month: that must not scan the whole table."""
+    from django.db import connection
+
+    crime_import = CrimeImport.objects.create(area=area_tree["force"])
+    CrimeRecord.objects.bulk_create([
+        CrimeRecord(crime_import=crime_import, fingerprint=f"f{n}", month=date(2021, 1 + n % 12, 1),
+                    crime_type="Burglary", falls_within=f"Force {n % 7}") for n in range(300)])
+    month = CrimeRecord.objects.filter(falls_within="Force 3", month=JANUARY)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a small table would be scanned anyway
+    index = next(i.name for i in CrimeRecord._meta.indexes if i.fields == ["falls_within", "month"])
+    assert index in month.values_list("pk", "fingerprint", "area_id").explain()

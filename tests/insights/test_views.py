@@ -205,6 +205,7 @@ def test_a_force_level_engagement_officer_imports_crime_from_the_page(make_user,
     assert CrimeRecord.objects.get().area == area_tree["north_ward"]
     detail = client.get(reverse("insights:crime_import_detail", args=[crime_import.pk]))
     assert detail.status_code == 200 and "2022-01-x-street.csv" in detail.content.decode()
+    assert "Removed (no longer in a re-published month)" in detail.content.decode()
 
 
 def test_a_local_analyst_sees_the_figures_and_who_imports_but_cannot_import(make_user, client_for, area_tree,

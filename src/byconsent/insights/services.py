@@ -898,6 +898,7 @@ def execute_crime_import(crime_import: CrimeImport, csv_text: str, report: Repor
         crime_import.rows_read = parsed.lines_read
         crime_import.rows_imported = added
         crime_import.rows_already_present = kept
+        crime_import.rows_removed = removed
         crime_import.rows_without_location = parsed.without_location
         crime_import.rows_outside_areas = sum(1 for row in parsed.rows
                                               if row.lsoa_code and row.lsoa_code not in zones.area_of)
