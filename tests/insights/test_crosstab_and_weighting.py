@@ -163,3 +163,28 @@ def test_weighting_report_counts_pass_disclosure_control(upload, analyst, area_t
     assert margins["Mixed"] is None  # 3 respondents
     assert margins["Asian"] is None  # hidden too, so Mixed cannot be worked out from the total of 120
     assert margins["White"] is None or margins["White"] >= 10
+
+
+def test_raking_skips_joint_variables_and_says_so(upload, analyst, area_tree, client_for):
+    """A population table from a joint census table holds both margins and ``A × B``: raking uses the margins."""
+    from django.urls import reverse
+
+    joint = {"age_band × sex": {"16-34 × Female": 0.15, "16-34 × Male": 0.15, "35+ × Female": 0.45,
+                                "35+ × Male": 0.25}}
+    targets = services.save_targets(analyst, name="Age by sex", area=area_tree["force"], source="census: long.csv",
+                                    targets={"age_band": {"16-34": 0.3, "35+": 0.7},
+                                             "sex": {"Female": 0.6, "Male": 0.4}, **joint})
+    run = services.run_weighting(analyst, source_key=f"upload:{upload.pk}", targets=targets)
+    assert run.status == WeightingRun.Status.REVIEW and run.error == ""
+    assert run.report["skipped"] == ["age_band × sex"] and run.report["converged"]
+    assert {m["variable"] for m in run.report["margins"]} == {"age_band", "sex"}
+    page = client_for(analyst).get(reverse("insights:weighting_detail", args=[run.pk])).content.decode()
+    assert "Not used for weighting (two characteristics at once):" in page and "age_band × sex" in page
+    # A table of pairs only cannot be raked: the run fails with that reason, not with a missing column.
+    pairs = services.save_targets(analyst, name="Pairs only", area=area_tree["force"], source="upload",
+                                  targets={"age_band x sex": joint["age_band × sex"]})
+    failed = services.run_weighting(analyst, source_key=f"upload:{upload.pk}", targets=pairs)
+    assert failed.status == WeightingRun.Status.FAILED and "only characteristics in pairs" in failed.error
+    assert "no column" not in failed.error and failed.report == {"skipped": ["age_band x sex"]}
+    page = client_for(analyst).get(reverse("insights:weighting_detail", args=[failed.pk])).content.decode()
+    assert "age_band x sex" in page and "could not be weighted" in page

@@ -564,6 +564,17 @@ def targets_from_census(csv_text: str, variable: str, area: Area, level: int = 1
     return {variable: {category: count / total for category, count in population.items()}}
 
 
+def single_characteristic_targets(
+        targets: dict[str, dict[str, float]]) -> tuple[dict[str, dict[str, float]], list[str]]:
+    """The variables raking can use (one characteristic each) and the joint ones it cannot (``age_band × sex``,
+    from a joint census table or targets file: the responses have no column of that name). Their margins, when the
+    table gives them, are variables of their own and are used."""
+    from byconsent.insights.heard import split_joint
+
+    singles = {variable: shares for variable, shares in targets.items() if len(split_joint(variable)) < 2}
+    return singles, [variable for variable in targets if variable not in singles]
+
+
 def run_weighting(actor: Any, *, source_key: str, targets: PopulationTargets, trim_lower: float | None = None,
                   trim_upper: float | None = None) -> WeightingRun:
     """Rake a response source to the targets and keep the report. A failure is kept too, with its reason."""
@@ -574,16 +585,21 @@ def run_weighting(actor: Any, *, source_key: str, targets: PopulationTargets, tr
         raise WorkspaceError("Those responses are not available to you.") from error
     run = WeightingRun(source_key=source_key, source_label=table.name[:200], targets=targets, area=targets.area,
                        trim_lower=trim_lower, trim_upper=trim_upper, created_by=actor)
+    singles, skipped = single_characteristic_targets(targets.targets)
     try:
+        if not singles:
+            raise weighting.WeightingError(
+                "this population table gives only characteristics in pairs (" + ", ".join(skipped) + "): raking "
+                "needs one table per characteristic, such as age_band and sex on their own")
         data = {}
-        for variable in targets.targets:
+        for variable in singles:
             try:
                 data[variable] = [value if value is not None else "(not answered)" for value in table.column(variable)]
             except ResponseDataError as error:
                 raise weighting.WeightingError(
                     f"the responses have no column {variable!r} to match the target variable") from error
         trim = weighting.TrimBounds(trim_lower, trim_upper) if (trim_lower or trim_upper) else None
-        result = weighting.rake(data, targets.targets, base_weights=table.weights, trim=trim)
+        result = weighting.rake(data, singles, base_weights=table.weights, trim=trim)
         run.weights = {rid: round(float(w), 8) for rid, w in zip(table.respondent_ids, result.weights, strict=True)}
         run.report = {
             "iterations": result.iterations, "converged": result.converged,
@@ -592,10 +608,12 @@ def run_weighting(actor: Any, *, source_key: str, targets: PopulationTargets, tr
             "cells": result.cells, "trimmed": result.trimmed,
             "margins": [{"variable": m.variable, "category": str(m.category), "target": m.target,
                          "achieved": m.achieved, "respondents": m.respondents} for m in result.margins],
+            "skipped": skipped,
         }
     except weighting.WeightingError as error:
         run.status = WeightingRun.Status.FAILED
         run.error = str(error)
+        run.report = {"skipped": skipped}
     with transaction.atomic():
         run.save()
         audit.record(actor, "insights.weighting_run", run,
