@@ -72,12 +72,18 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def asgi_server(transactional_db: None) -> Iterator[str]:
+def asgi_server_env() -> dict[str, str]:
+    """Extra environment for the server process: a test module overrides this fixture to change a setting."""
+    return {}
+
+
+@pytest.fixture
+def asgi_server(transactional_db: None, asgi_server_env: dict[str, str]) -> Iterator[str]:
     """Base URL of uvicorn serving byconsent.asgi on a free loopback port."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "byconsent.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning", "--lifespan", "off"], cwd=REPO_ROOT, env=subprocess_env())
+         "--log-level", "warning", "--lifespan", "off"], cwd=REPO_ROOT, env={**subprocess_env(), **asgi_server_env})
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{url}/accessibility/", process)

@@ -95,9 +95,19 @@ async def wait_for_events(timeout: float) -> None:
         await asyncio.sleep(min(timeout, POLL_SECONDS))
 
 
+def _release_connection() -> None:
+    """A stream lives for minutes and polls now and then: it must not hold a database connection in between, or a
+    few open streams would take every connection of the process's pool and starve ordinary requests."""
+    if not connection.in_atomic_block:
+        connection.close()
+
+
 @sync_to_async
 def _events_after(channel: str, last_id: int) -> list[OutboxEvent]:
-    return list(OutboxEvent.objects.filter(channel=channel, id__gt=last_id).order_by("id")[:200])
+    try:
+        return list(OutboxEvent.objects.filter(channel=channel, id__gt=last_id).order_by("id")[:200])
+    finally:
+        _release_connection()
 
 
 def format_event(event: OutboxEvent) -> str:
@@ -133,8 +143,11 @@ def _last_event_id(request: HttpRequest) -> int:
 def _may_listen(request: HttpRequest, channel: str) -> bool:
     if channel.startswith(PUBLIC_PREFIX):
         return True
-    user: Any = request.user
-    return bool(user.is_authenticated and user.is_staff_member)
+    try:
+        user: Any = request.user
+        return bool(user.is_authenticated and user.is_staff_member)
+    finally:
+        _release_connection()
 
 
 async def live_stream(request: HttpRequest, channel: str) -> StreamingHttpResponse:
