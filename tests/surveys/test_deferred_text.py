@@ -75,3 +75,21 @@ def test_one_response_at_a_time_still_works_and_clears_the_mark(client: Any, sur
     assert services.record_text_answers(Response.objects.get().pk) == 1
     assert not Response.objects.get().text_pending
     assert services.record_pending_text_answers() == 0
+
+
+def test_one_response_that_cannot_be_recorded_holds_up_no_other(client: Any, survey: Any, monkeypatch: Any) -> None:
+    for token, text in zip("abc", ["First", "Broken", "Third"], strict=True):
+        submit(client, survey, token, text)
+    real = services._record_text_answers
+
+    def fails_on_broken(response: Any, *args: Any) -> int:
+        if response.answers.get("comments") == "Broken":
+            raise RuntimeError("as if the row could not be written")
+        return real(response, *args)
+
+    monkeypatch.setattr(services, "_record_text_answers", fails_on_broken)
+    assert services.record_pending_text_answers(batch_size=1) == 2
+    assert sorted(Contribution.objects.values_list("text", flat=True)) == ["First", "Third"]
+    assert list(Response.objects.filter(text_pending=True).values_list("answers__comments", flat=True)) == ["Broken"]
+    monkeypatch.setattr(services, "_record_text_answers", real)
+    assert services.record_pending_text_answers() == 1  # tried again on the next run

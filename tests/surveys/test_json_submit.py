@@ -51,3 +51,23 @@ def test_closed(client: Any, survey: Any, officer: Any) -> None:
 
     services.set_open(officer, survey, False)
     assert post(client, survey, {"submission_token": "d" * 32, "answers": GOOD}).status_code == 410
+
+
+def test_visibility_is_decided_on_cleaned_answers_as_on_the_pages(client: Any, officer: Any, area_tree: Any) -> None:
+    """A blank answer is no answer: the page shown when a question "has not been answered" applies, and its
+    required question must be answered."""
+    from byconsent.surveys import services
+
+    q = services.create_questionnaire(officer, title="Blank", slug="blank", area=area_tree["north_town"])
+    first = services.add_page(officer, q, title="Name")
+    services.add_question(officer, first, key="nickname", type="short_text", text="What should we call you?")
+    second = services.add_page(officer, q, title="Why not",
+                               show_if=[{"question": "nickname", "op": "not_answered", "value": ""}])
+    services.add_question(officer, second, key="why_not", type="short_text", text="Why not?", required=True)
+    services.set_open(officer, q, True)
+    q.refresh_from_db()
+    blank = post(client, q, {"submission_token": "c" * 32, "answers": {"nickname": "   "}})
+    assert blank.status_code == 400 and "why_not" in blank.json()["errors"]
+    named = post(client, q, {"submission_token": "d" * 32, "answers": {"nickname": "Sam", "why_not": "ignored"}})
+    assert named.status_code == 201
+    assert Response.objects.get().answers == {"nickname": "Sam"}  # the hidden page's answer is dropped

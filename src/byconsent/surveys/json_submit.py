@@ -60,6 +60,26 @@ def form_data(questions: list[Question], answers: dict[str, Any]) -> MultiValueD
     return data
 
 
+def _visible(pages: list[Any], answers: dict[str, Any]) -> list[Question]:
+    return [q for page in logic.visible_pages(pages, answers) for q in logic.visible_questions(page, answers)
+            if q.type != QuestionType.FILE]
+
+
+def _validated_form(pages: list[Any], answers: dict[str, Any]) -> PageForm:
+    """The form of the questions the answers make visible. Which questions are visible is decided on the cleaned
+    answers, as on the pages (a blank "   " is no answer), so it is worked out again until it settles."""
+    visible = _visible(pages, answers)
+    for _round in range(len(pages) + 1):
+        form = PageForm(visible, form_data(visible, answers))
+        if not form.is_valid():
+            return form
+        settled = _visible(pages, {k: v for k, v in form.answers().items() if v is not None})
+        if [q.pk for q in settled] == [q.pk for q in visible]:
+            return form
+        visible = settled
+    return form
+
+
 @csrf_exempt
 @require_POST
 def submit_json(request: HttpRequest, slug: str) -> JsonResponse:
@@ -85,13 +105,11 @@ def submit_json(request: HttpRequest, slug: str) -> JsonResponse:
         return JsonResponse({"errors": {"__all__": ["This questionnaire is closed"]}}, status=410)
     version.questionnaire = questionnaire  # already loaded, with its area: no query for either again
     pages = services.pages_of(version)
-    visible = [q for page in logic.visible_pages(pages, answers) for q in logic.visible_questions(page, answers)
-               if q.type != QuestionType.FILE]
-    form = PageForm(visible, form_data(visible, answers))
+    form = _validated_form(pages, answers)
     if not form.is_valid():
         return JsonResponse({"errors": {k: [str(m) for m in v] for k, v in form.errors.items()}}, status=400)
     cleaned = logic.prune_hidden(pages, {k: v for k, v in form.answers().items() if v is not None})
-    demographic = {q.key for q in visible if q.is_demographic}
+    demographic = {q.key for q in form.questions if q.is_demographic}
     demographic |= {f"{k}__other" for k in demographic}
     publication = body.get("publication") if body.get("publication") in Publication.values else Publication.NO
     # A retry of a recorded submission is validated again and then found by its token (the unique constraint),

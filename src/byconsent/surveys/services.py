@@ -7,6 +7,7 @@ found the draft by it); it writes no IP address, and an anonymous response carri
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -40,6 +41,8 @@ from byconsent.surveys.models import (
     UploadedFile,
     redact,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class SurveyClosed(Exception):
@@ -773,7 +776,9 @@ def record_response(version: QuestionnaireVersion, *, submission_token: str, ans
                 # (safeguarding_concern reads the answers directly).
                 from byconsent.surveys.tasks import schedule_text_recording
 
-                transaction.on_commit(schedule_text_recording)
+                # robust: the response is saved whatever happens next; if asking the worker fails, the
+                # periodic job still records the text, and the respondent still gets their receipt.
+                transaction.on_commit(schedule_text_recording, robust=True)
             else:
                 _record_text_answers(response, version, answers, recorded_by)
             # The audit entry carries an exact time, so for a member of the public's own (anonymous) response it
@@ -799,19 +804,29 @@ def record_text_answers(response_id: int) -> int:
 def record_pending_text_answers(batch_size: int = 200) -> int:
     """The deferred half of every public submission still pending (the worker runs it), a batch per transaction;
     returns how many free-text answers it recorded. Several workers can run it at once: each takes the rows the
-    others have not locked."""
+    others have not locked. A response whose text cannot be recorded is logged and stays pending (the next run
+    tries it again) without holding up the others."""
     recorded = 0
+    failed: set[int] = set()
     skip_locked = connection.features.has_select_for_update_skip_locked
     while True:
         with transaction.atomic():
-            pending = list(Response.objects.filter(text_pending=True).order_by("id")
+            pending = list(Response.objects.filter(text_pending=True).exclude(pk__in=failed).order_by("id")
                            .select_for_update(skip_locked=skip_locked).values_list("id", flat=True)[:batch_size])
             if not pending:
                 return recorded
+            done: list[int] = []
             for response in (Response.objects.filter(pk__in=pending).order_by("id")
                              .select_related("version__questionnaire__area", "respondent", "area")):
-                recorded += _record_text_answers(response, response.version, response.answers, None)
-            Response.objects.filter(pk__in=pending).update(text_pending=False)
+                try:
+                    with transaction.atomic():
+                        recorded += _record_text_answers(response, response.version, response.answers, None)
+                    done.append(response.pk)
+                except Exception:  # one bad response must not stop every later one being recorded
+                    logger.exception("Free text of survey response %s could not be recorded; it stays pending",
+                                     response.pk)
+                    failed.add(response.pk)
+            Response.objects.filter(pk__in=done).update(text_pending=False)
 
 
 def _record_text_answers(response: Response, version: QuestionnaireVersion, answers: dict[str, Any],

@@ -65,8 +65,9 @@ def schedule_text_recording() -> None:
     with _drain_lock:
         if now < _drain_covers_until[0]:
             return
+        # The window is claimed only once the task is queued: if queueing fails, the next submission tries again.
+        record_pending_text_answers_task.using(run_after=timezone.now() + DRAIN_DELAY).enqueue()
         _drain_covers_until[0] = now + DRAIN_DELAY.total_seconds()
-    record_pending_text_answers_task.using(run_after=timezone.now() + DRAIN_DELAY).enqueue()
 
 
 @task()
