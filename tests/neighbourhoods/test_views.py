@@ -108,7 +108,10 @@ def test_crime_figures_are_imported_on_the_one_import_screen(area_tree, staff, s
 
     cache.clear()
     page = staff_client(staff["force_engagement"]).get("/staff/neighbourhoods/").content.decode()
-    assert "No crime figures have been imported yet" in page and 'href="/staff/insights/crime/"' not in page
+    # Force-level engagement officers import crime files too (the neighbourhood pages show them).
+    assert "No crime figures have been imported yet" in page and 'href="/staff/insights/crime/"' in page
+    local = make_user(Role.ENGAGEMENT_OFFICER, area_tree["north"])
+    assert 'href="/staff/insights/crime/"' not in staff_client(local).get("/staff/neighbourhoods/").content.decode()
     admin = make_user(Role.ADMINISTRATOR, area_tree["force"])
     page = staff_client(admin).get("/staff/neighbourhoods/").content.decode()
     assert 'href="/staff/insights/crime/"' in page

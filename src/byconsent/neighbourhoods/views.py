@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 from byconsent.actions import selectors as ledger
 from byconsent.core.models import Area
 from byconsent.core.policy import Action as Do
-from byconsent.core.policy import areas_where, can_force_wide, get_visible_or_404, scope
+from byconsent.core.policy import areas_where, get_visible_or_404, scope
 from byconsent.core.views import staff_required
+from byconsent.insights import services as crime_imports
 from byconsent.neighbourhoods import selectors, services
 from byconsent.neighbourhoods.forms import (
     FindForm,
@@ -92,7 +93,7 @@ def staff_index(request: HttpRequest) -> HttpResponse:
     page = Paginator(areas.select_related("parent"), 50).get_page(request.GET.get("page"))
     context = {"page": page, "crime_figures": selectors.crime_figures_held(),
                # Crime figures are imported once for the whole platform, in the analysis workspace.
-               "may_import_crime": can_force_wide(request.user, Do.ANALYSE)}
+               "may_import_crime": crime_imports.may_import_crime(request.user)}
     return render(request, "neighbourhoods/staff_index.html", context)
 
 
