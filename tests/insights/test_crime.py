@@ -240,3 +240,23 @@ def test_a_forces_month_is_read_through_its_own_index(area_tree):
             cursor.execute("SET LOCAL enable_seqscan = off")  # a small table would be scanned anyway
     index = next(i.name for i in CrimeRecord._meta.indexes if i.fields == ["falls_within", "month"])
     assert index in month.values_list("pk", "fingerprint", "area_id").explain()
+
+
+def test_a_file_naming_another_force_never_touches_that_forces_records(make_user, area_tree,
+                                                                       django_capture_on_commit_callbacks):
+    """Found in review: a force's analyst importing a one-row file whose "Falls within" names another force used
+    to replace that force's whole month."""
+    from byconsent.core.models import Area
+
+    other = Area.objects.create(code="B", name="B force", level=0, zone_codes=["E01000009"])
+    other_analyst = make_user(Role.ANALYST, other)
+    month_of_b = HEADER + "".join(f"b{n},2022-01,B Police,B Police,,,On or near B,E01000009,B,Burglary,,\n"
+                                  for n in range(30))
+    import_file(other_analyst, other, month_of_b, django_capture_on_commit_callbacks)
+    assert CrimeRecord.objects.filter(falls_within="B Police", area=other).count() == 30
+
+    analyst_here = make_user(Role.ANALYST, area_tree["force"])
+    one_row = HEADER + "x1,2022-01,B Police,B Police,,,On or near X,E01000001,X,Robbery,,\n"
+    import_file(analyst_here, area_tree["force"], one_row, django_capture_on_commit_callbacks)
+    assert CrimeRecord.objects.filter(falls_within="B Police", area=other).count() == 30  # untouched
+    assert CrimeRecord.objects.filter(falls_within="B Police", crime_import__area=area_tree["force"]).count() == 1

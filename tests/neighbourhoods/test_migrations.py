@@ -54,3 +54,24 @@ def test_old_counts_are_copied_then_replaced_by_a_real_import(area_tree, make_us
     assert report.rows_imported == 12
     assert CrimeRecord.objects.filter(falls_within="X Police").count() == 12
     assert set(CrimeRecord.objects.values_list("last_outcome", flat=True)) == {"Under investigation"}
+
+
+def test_months_already_held_and_several_force_files_are_not_copied(area_tree, make_user):
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    old = executor.loader.project_state(BEFORE).apps
+    OldCount = old.get_model("neighbourhoods", "CrimeCount")
+    ward = area_tree["north_ward"]
+    held = CrimeImport.objects.create(area=area_tree["force"], file_name="2026-01-x-street.csv")
+    for n in range(3):  # January was imported in the workspace as well (insights' tables are not rolled back)
+        CrimeRecord.objects.create(crime_import=held, fingerprint=f"held{n}", month=JANUARY, falls_within="X Police",
+                                 crime_type="Burglary", area_id=ward.pk)
+    february = datetime.date(2026, 2, 1)
+    OldCount.objects.create(area_id=ward.pk, month=JANUARY, crime_type="Burglary", count=25, source="X Police")
+    OldCount.objects.create(area_id=ward.pk, month=february, crime_type="Burglary", count=7, source="X Police")
+    OldCount.objects.create(area_id=ward.pk, month=february, crime_type="Robbery", count=9, source="X Police / Y")
+
+    MigrationExecutor(connection).migrate(AFTER)
+    assert CrimeRecord.objects.filter(month=JANUARY).count() == 3  # not 3 + 25
+    assert CrimeRecord.objects.filter(month=february, falls_within="X Police").count() == 7
+    assert not CrimeRecord.objects.filter(falls_within__contains=" / ").exists()

@@ -728,12 +728,28 @@ def execute_heard_comparison(comparison: Any, report: Report = _no_report) -> di
     HeardComparison.objects.filter(pk=comparison.pk).update(status=HeardComparison.Status.RUNNING, error="")
     actor = comparison.created_by
     try:
+        require(actor, Action.ANALYSE, comparison.area)  # the role may have gone since the comparison was asked for
         report(0.1, "Reading who took part")
         participants = heard.load_participants(actor, comparison.source_key, comparison.area, comparison.filters,
                                                about=comparison)
+        fingerprint = heard.participant_fingerprint(comparison.source_key, participants.ids)
+        members = heard.fingerprint_members(fingerprint) or frozenset()
+        _refuse_differencing(actor, comparison, members)  # early, before the work; again below, with a lock
         report(0.4, "Comparing with the population and protecting small numbers")
         tables = [(t.name, t.targets) for t in comparison.targets.order_by("pk")]
         result = heard.compare(participants, tables, comparison.threshold)
+        result["participant_set"] = fingerprint
+        with transaction.atomic():
+            # One check-and-store at a time (per force), so that two comparisons finishing together cannot both
+            # pass the check against the stored ones and then differ from each other by a few people.
+            list(Area.objects.select_for_update().filter(parent__isnull=True).order_by("pk").values_list("pk"))
+            _refuse_differencing(actor, comparison, members)
+            HeardComparison.objects.filter(pk=comparison.pk).update(
+                status=HeardComparison.Status.DONE, result=result, error="", finished_at=timezone.now())
+            audit.record("system", "insights.heard_compared", comparison,
+                         after={"characteristics": [c["name"] for c in result["characteristics"]],
+                                "joint": [c["name"] for c in result["joint"]],
+                                "figures withheld": result["suppressed"]})
     except (heard.HeardError, LookupError, PermissionDenied) as error:
         message = str(error) if isinstance(error, heard.HeardError) else "Those participants are not available to you."
         with transaction.atomic():
@@ -745,15 +761,31 @@ def execute_heard_comparison(comparison: Any, report: Report = _no_report) -> di
         HeardComparison.objects.filter(pk=comparison.pk).update(status=HeardComparison.Status.FAILED,
                                                                 error=str(error)[:2000])
         raise
-    with transaction.atomic():
-        HeardComparison.objects.filter(pk=comparison.pk).update(
-            status=HeardComparison.Status.DONE, result=result, error="", finished_at=timezone.now())
-        audit.record("system", "insights.heard_compared", comparison,
-                     after={"characteristics": [c["name"] for c in result["characteristics"]],
-                            "joint": [c["name"] for c in result["joint"]], "figures withheld": result["suppressed"]})
     report(1.0, "Finished")
     return {"characteristics compared": len(result["characteristics"]), "joint comparisons": len(result["joint"]),
             "figures withheld": result["suppressed"]}
+
+
+def _refuse_differencing(actor: Any, comparison: Any, members: frozenset[bytes]) -> None:
+    """Raise HeardError when this comparison's participants, beside the stored comparisons of the same source (any
+    area, any filters, anyone's), would let fewer than the threshold of people be singled out by subtraction."""
+    from byconsent.insights import heard
+    from byconsent.insights.models import HeardComparison
+
+    earlier = []
+    stored = (HeardComparison.objects.filter(source_key=comparison.source_key, status=HeardComparison.Status.DONE)
+              .exclude(pk=comparison.pk).select_related("area").order_by("pk"))
+    visible = set(heard.comparisons_for(actor).values_list("pk", flat=True))
+    for row in stored.only("pk", "area__name", "created_at", "result"):
+        stored_members = heard.fingerprint_members((row.result or {}).get("participant_set"))
+        if stored_members is None:
+            continue  # made before fingerprints were kept, or with another secret key: see docs/insights.md
+        name = (f"comparison {row.pk} ({row.area.name}, {row.created_at:%d %b %Y})" if row.pk in visible
+                else "a comparison of the same participants that you cannot open")
+        earlier.append(heard.Earlier(name=name, members=stored_members))
+    problem = heard.differencing_problem(members, earlier, comparison.threshold)
+    if problem:
+        raise heard.HeardError(problem)
 
 
 def targets_from_any_census(csv_text: str, variable: str, area: Area) -> dict[str, dict[str, float]]:
@@ -882,9 +914,14 @@ def execute_crime_import(crime_import: CrimeImport, csv_text: str, report: Repor
         groups.setdefault((row.force, row.month), []).append(row)
     added = removed = kept = re_placed = 0
     with transaction.atomic():
+        # Two imports for one force at once would each read, delete and add: they take turns instead.
+        Area.objects.select_for_update().filter(pk=force.pk).first()
         for number, ((force_name, month), rows) in enumerate(sorted(groups.items()), start=1):
+            # Only what was imported into this force is replaced: a file naming another force's "Falls within"
+            # must never remove or move that force's records.
             present = {fingerprint: (pk, area_id) for pk, fingerprint, area_id in CrimeRecord.objects.filter(
-                falls_within=force_name, month=month).values_list("pk", "fingerprint", "area_id")}
+                falls_within=force_name, month=month, crime_import__area__path__startswith=force.path,
+            ).values_list("pk", "fingerprint", "area_id")}
             wanted = {row.fingerprint for row in rows}
             gone = [pk for fingerprint, (pk, _area) in present.items() if fingerprint not in wanted]
             for start in range(0, len(gone), 500):

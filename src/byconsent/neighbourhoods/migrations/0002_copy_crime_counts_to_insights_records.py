@@ -4,6 +4,10 @@ Counts imported earlier through the neighbourhoods app are not lost: each count 
 crime type, area, force; no location, no outcome), under one insights CrimeImport per force named after the files
 they came from. Re-importing such a month from data.police.uk replaces them with the full rows, because an import
 replaces every row of that force and month that is not in the new file.
+
+Not copied: a force and month the analysis workspace already holds (it was imported there too; copying would
+count it twice), and counts from a file that covered several forces (their source reads "A / B", a name no later
+import matches, so they could never be replaced). Both are public data.police.uk figures: re-import the month.
 """
 
 import hashlib
@@ -19,9 +23,15 @@ def copy_counts_to_records(apps, schema_editor):
     NewImport = apps.get_model("insights", "CrimeImport")
     CrimeRecord = apps.get_model("insights", "CrimeRecord")
     Area = apps.get_model("core", "Area")
+    held = set(CrimeRecord.objects.values_list("falls_within", "month").distinct())
     for source in sorted(set(CrimeCount.objects.values_list("source", flat=True))):
-        counts = CrimeCount.objects.filter(source=source).select_related("area").order_by("pk")
+        if " / " in source:
+            continue
+        counts = (CrimeCount.objects.filter(source=source).select_related("area").order_by("pk")
+                  .exclude(month__in=[month for force, month in held if force == source[:200]]))
         first = counts.first()
+        if first is None:
+            continue
         root = Area.objects.get(pk=int(first.area.path.strip("/").split("/")[0]))
         old_imports = OldImport.objects.filter(source=source).order_by("-created_at")
         latest = old_imports.first()
