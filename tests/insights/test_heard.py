@@ -421,3 +421,186 @@ def test_the_form_passes_people_register_filters_through(
         "date_from": "2026-10-31", "date_to": "2026-10-01"})
     assert "The end date must be on or after the start date" in backwards.content.decode()
     assert HeardComparison.objects.count() == 1
+
+
+# ---- review findings: differencing, areas, who may read a comparison, permission in the task, bounds -----------------
+
+OCTOBER_AGES = {"Age": {"Aged 16 to 24 years": 0.2, "Aged 25 to 34 years": 0.3, "Aged 35 to 44 years": 0.3,
+                        "Aged 65 to 74 years": 0.2}}
+
+
+def test_two_comparisons_that_differ_by_one_person_are_refused_with_the_earlier_one_named(
+        analyst: Any, area_tree: dict[str, Any], register: dict[str, Any],
+        django_capture_on_commit_callbacks: Any) -> None:
+    ages_table = services.save_targets(analyst, name="Ages", area=area_tree["north"], source="census",
+                                       targets=OCTOBER_AGES)
+    inputs = {"area": area_tree["north"], "source_key": "people", "targets": [ages_table]}
+    first = run(analyst, django_capture_on_commit_callbacks, **inputs,
+                filters={"date_from": "2026-10-01", "date_to": "2026-11-30"})
+    assert first.status == HeardComparison.Status.DONE, first.error
+    # Moving the end date by a month adds one person (the late responder): refused, and nothing is stored.
+    later = run(analyst, django_capture_on_commit_callbacks, **inputs,
+                filters={"date_from": "2026-10-01", "date_to": "2026-12-31"})
+    assert later.status == HeardComparison.Status.FAILED and later.result == {}
+    assert f"comparison {first.pk} (North Division" in later.error and "fewer than 10 people" in later.error
+    # The same people again is the same figures: allowed. Ten people more or fewer is allowed too.
+    again = run(analyst, django_capture_on_commit_callbacks, **inputs,
+                filters={"date_from": "2026-10-01", "date_to": "2026-11-30"})
+    assert again.status == HeardComparison.Status.DONE
+    attended = run(analyst, django_capture_on_commit_callbacks, **inputs,
+                   filters={"date_from": "2026-10-01", "date_to": "2026-11-30", "kinds": ["attendance"]})
+    assert attended.status == HeardComparison.Status.DONE, attended.error
+    # The fingerprint is kept with the protected figures: keyed hashes, 8 bytes a person, never the ids.
+    stored = first.result["participant_set"]
+    assert set(stored) == {"version", "key", "members"}
+    members = heard.fingerprint_members(stored)
+    assert members is not None and len(members) == 40
+    assert all(str(p.pk).encode() not in members for p in register["north"])
+
+
+def test_run_again_on_today_s_data_is_refused_when_a_few_people_have_joined(
+        analyst: Any, area_tree: dict[str, Any], register: dict[str, Any],
+        django_capture_on_commit_callbacks: Any) -> None:
+    from byconsent.people.models import Person
+    from byconsent.people.services import record_contact, save_demographics
+
+    ages_table = services.save_targets(analyst, name="Ages", area=area_tree["north"], source="census",
+                                       targets=OCTOBER_AGES)
+    first = run(analyst, django_capture_on_commit_callbacks, area=area_tree["north"], source_key="people",
+                targets=[ages_table])
+    assert first.status == HeardComparison.Status.DONE
+    newcomer = Person.objects.create(full_name="Newcomer", area=area_tree["north_ward"])
+    save_demographics(analyst, newcomer, {"age_band": "65-74", "sex": "female"})
+    record_contact(newcomer, "response", "online_survey", source="consultation:2")
+    with django_capture_on_commit_callbacks(execute=False):
+        again = services.rerun_heard_comparison(analyst, first)
+    heard_comparison_task.call(again.task_id)
+    again.refresh_from_db()
+    assert again.status == HeardComparison.Status.FAILED and f"comparison {first.pk}" in again.error
+
+
+def test_a_ward_and_the_division_above_it_are_checked_against_each_other(
+        analyst: Any, area_tree: dict[str, Any], register: dict[str, Any],
+        django_capture_on_commit_callbacks: Any) -> None:
+    from byconsent.people.models import Person
+    from byconsent.people.services import record_contact, save_demographics
+
+    for n in range(3):  # three people of Northtown outside the North Ward
+        person = Person.objects.create(full_name=f"Town {n}", area=area_tree["north_town"])
+        save_demographics(analyst, person, {"age_band": "25-34", "sex": "male"})
+        record_contact(person, "response", "online_survey", source="consultation:1",
+                       when=timezone.make_aware(datetime(2026, 10, 9, 12)))
+    ward_table = services.save_targets(analyst, name="Ward ages", area=area_tree["north_ward"], source="census",
+                                       targets=OCTOBER_AGES)
+    town_table = services.save_targets(analyst, name="Town ages", area=area_tree["north_town"], source="census",
+                                       targets=OCTOBER_AGES)
+    filters = {"date_from": "2026-10-01", "date_to": "2026-10-31"}
+    ward = run(analyst, django_capture_on_commit_callbacks, area=area_tree["north_ward"], source_key="people",
+               targets=[ward_table], filters=filters)
+    assert ward.status == HeardComparison.Status.DONE
+    town = run(analyst, django_capture_on_commit_callbacks, area=area_tree["north_town"], source_key="people",
+               targets=[town_table], filters=filters)
+    assert town.status == HeardComparison.Status.FAILED and f"comparison {ward.pk} (North Ward" in town.error
+
+
+def _members(*ranges: range) -> frozenset[bytes]:
+    return frozenset(n.to_bytes(8, "big") for r in ranges for n in r)
+
+
+def test_a_chain_of_comparisons_cannot_single_out_a_small_group() -> None:
+    # S, S+P and S+Q each differ from the others by 10 or more people, but S+P+Q+z gives z by
+    # (S+P+Q+z) - (S+P) - (S+Q) + S: the new comparison cuts no earlier one, yet adds one person nobody counted.
+    common, p, q = range(0, 30), range(100, 110), range(200, 210)
+    earlier = [heard.Earlier("A", _members(common)), heard.Earlier("B", _members(common, p)),
+               heard.Earlier("C", _members(common, q))]
+    problem = heard.differencing_problem(_members(common, p, q, range(999, 1000)), earlier, 10)
+    assert problem is not None and "fewer than 10 people" in problem
+    # Splitting the people an earlier comparison counted into 3 counted here and 7 not is refused as well...
+    problem = heard.differencing_problem(_members(common, range(100, 103), range(300, 320)), earlier, 10)
+    assert problem is not None and "B" in problem
+    # ...while whole groups of 10 or more, or people nobody compared, are fine.
+    assert heard.differencing_problem(_members(common, p, q), earlier, 10) is None
+    assert heard.differencing_problem(_members(range(500, 503)), earlier, 10) is None
+    assert heard.differencing_problem(_members(common, p, q, range(300, 312)), earlier, 10) is None
+
+
+def test_a_fingerprint_made_with_another_secret_key_is_not_read(settings: Any) -> None:
+    made = heard.participant_fingerprint("people", ["1", "2"])
+    assert heard.fingerprint_members(made) is not None
+    settings.SECRET_KEY = "another secret key for this test, long enough to be one"
+    assert heard.fingerprint_members(made) is None
+
+
+def test_respondents_with_no_area_are_left_out_of_an_area_and_counted_on_the_page(
+        analyst: Any, area_tree: dict[str, Any], questionnaire: Any, north_targets: list[Any],
+        django_capture_on_commit_callbacks: Any, client_for: Any) -> None:
+    from byconsent.surveys.services import create_response
+
+    version = questionnaire.current_version
+    for n in range(3):  # a force-wide link answered without a postcode
+        create_response(version, submission_token=f"nowhere{n}", answers={"confidence": "no"},
+                        demographics={"age_band": "35-64", "sex": "female"}, channel="online_survey", area=None)
+    comparison = run(analyst, django_capture_on_commit_callbacks, area=area_tree["north"],
+                     source_key=f"survey:{questionnaire.pk}", targets=north_targets)
+    assert comparison.status == HeardComparison.Status.DONE, comparison.error
+    sex = comparison.result["characteristics"][1]
+    assert [g["count"] for g in sex["groups"]] == [30, 30]  # the 60 of the North Ward, not 63
+    assert comparison.result["left_out"] == 0 and comparison.result["left_out_fewer_than"] is True
+    page = client_for(analyst).get(reverse("insights:heard_detail", args=[comparison.pk])).content.decode()
+    assert "fewer than 10 respondents" in page
+
+
+def test_a_comparison_of_a_source_the_viewer_may_not_read_is_not_found(
+        analyst: Any, make_user: Any, area_tree: dict[str, Any], questionnaire: Any,
+        django_capture_on_commit_callbacks: Any, client_for: Any) -> None:
+    ward_tables = [services.save_targets(analyst, name="Ward sex", area=area_tree["north_ward"], targets=SEX,
+                                         source="census")]
+    comparison = run(analyst, django_capture_on_commit_callbacks, area=area_tree["north_ward"],
+                     source_key=f"survey:{questionnaire.pk}", targets=ward_tables)
+    assert comparison.status == HeardComparison.Status.DONE, comparison.error
+    ward_analyst = make_user("analyst", area_tree["north_ward"])  # the questionnaire belongs to the division
+    assert f"survey:{questionnaire.pk}" not in dict(heard.source_choices(ward_analyst))
+    client = client_for(ward_analyst)
+    assert client.get(reverse("insights:heard_detail", args=[comparison.pk])).status_code == 404
+    assert client.get(reverse("insights:heard_csv", args=[comparison.pk])).status_code == 404
+    assert client.post(reverse("insights:heard_detail", args=[comparison.pk])).status_code == 404
+    assert comparison.pk not in heard.comparisons_for(ward_analyst).values_list("pk", flat=True)
+    assert comparison.pk in heard.comparisons_for(analyst).values_list("pk", flat=True)
+
+
+def test_the_task_checks_the_area_again_and_never_counts_unreadable_people_as_not_given(
+        make_user: Any, area_tree: dict[str, Any], register: dict[str, Any],
+        django_capture_on_commit_callbacks: Any) -> None:
+    from byconsent.core.models import RoleAssignment
+
+    both = make_user("analyst", area_tree["north"])
+    RoleAssignment.objects.create(user=both, role="analyst", area=area_tree["south"])
+    ages_table = services.save_targets(both, name="Ages", area=area_tree["north"], source="census",
+                                       targets=OCTOBER_AGES)
+    with django_capture_on_commit_callbacks(execute=False):
+        comparison = services.start_heard_comparison(both, area=area_tree["north"], source_key="people",
+                                                     targets=[ages_table])
+    RoleAssignment.objects.filter(user=both, area=area_tree["north"]).delete()  # moved to the south meanwhile
+    heard_comparison_task.call(comparison.task_id)
+    comparison.refresh_from_db()
+    assert comparison.status == HeardComparison.Status.FAILED and comparison.result == {}
+    assert "not available" in comparison.error
+    # And the people read are the people counted: nobody outside the actor's areas is counted as "not given".
+    participants = heard.load_participants(both, "people", area_tree["force"], {})
+    assert participants.count == len(register["south"])
+
+
+def test_the_largest_ratio_of_a_hidden_group_is_worked_out_on_the_table_the_reader_sees() -> None:
+    # Everyone aged 35-64 and every man gave both answers, so their "without the other" cells are zero; those cells
+    # are never shown, so a reader cannot know that, and the bound must not use it (it gave 2.69 instead of 4.10).
+    pairs = ([("16-24", "Male")] * 20 + [("16-24", "Female")] * 15 + [(None, "Female")] * 11
+             + [("25-34", "Male")] * 8 + [("25-34", "Female")] * 3 + [("35-64", "Female")] * 3
+             + [("35-64", "Male")] * 3 + [("16-24", None)] * 3 + [("25-34", None)])
+    joint = {"age × sex": {f"{a} × {s}": 0.5 * q for a, q in {"16-24": 0.3, "25-34": 0.3, "35-64": 0.4}.items()
+                           for s in ("Female", "Male")}}
+    people = Participants("Survey", len(pairs), {"age_band": [a for a, _ in pairs], "sex": [s for _, s in pairs]})
+    result = compare(people, [("Age", AGE), ("Sex", SEX), ("Age by sex", joint)], threshold=10)
+    cells = {g["group"]: g for g in result["joint"][0]["groups"]}
+    assert cells["Aged 16 to 24 years × Female"]["count"] is None
+    assert cells["Aged 16 to 24 years × Female"]["ratio_at_most"] == pytest.approx(4.1026, abs=1e-3)
+    assert cells["Aged 35 to 64 years × Female"]["ratio_at_most"] == pytest.approx(3.0769, abs=1e-3)

@@ -21,8 +21,12 @@ is computed with the hidden groups combined into one, so it too depends on shown
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -97,16 +101,18 @@ class Participants:
     count: int
     columns: dict[str, list[str | None]]  # characteristic (as the source names it) -> one label per participant
     options: dict[str, list[str]] = field(default_factory=dict)  # the answers the source offers, when it has a list
+    ids: tuple[str, ...] = ()  # one identifier per participant (never stored: only its keyed fingerprint is)
+    left_out: int = 0  # respondents of the source left out because their area is not known to be in the area
 
 
 def _in_area(codes: Sequence[str | None], area: Any) -> list[bool]:
-    """Respondents whose area is a known area outside ``area`` are left out; unknown or missing areas are kept
-    (the source itself was chosen in the area)."""
-    from byconsent.core.models import Area
-
-    inside = {a.code for a in area.subtree().only("code")}
-    known = set(Area.objects.filter(code__in={c for c in codes if c}).values_list("code", flat=True))
-    return [code is None or code in inside or code not in known for code in codes]
+    """Respondents whose area is ``area`` or an area beneath it. When the source records areas, respondents with no
+    area, or with a code that is none of our areas, cannot be placed and are left out (the caller counts them); a
+    source that records no area at all is kept whole (it was chosen in the area)."""
+    if not any(codes):
+        return [True] * len(codes)
+    inside = set(area.subtree().values_list("code", flat=True))
+    return [code is not None and code in inside for code in codes]
 
 
 def load_participants(user: Any, source_key: str, area: Any, filters: dict[str, Any],
@@ -121,8 +127,10 @@ def load_participants(user: Any, source_key: str, area: Any, filters: dict[str, 
     keep = _in_area(table.areas or [None] * table.size, area)
     columns = {name: [value for value, kept in zip(values, keep, strict=True) if kept]
                for name, values in table.demographics.items()}
+    ids = tuple(str(i) for i, kept in zip(table.respondent_ids, keep, strict=True) if kept)
     options = _survey_options(source_key.partition(":")[2]) if source_key.startswith("survey:") else {}
-    return Participants(label=table.name, count=sum(keep), columns=columns, options=options)
+    return Participants(label=table.name, count=len(ids), columns=columns, options=options, ids=ids,
+                        left_out=table.size - len(ids))
 
 
 def _survey_options(identifier: str) -> dict[str, list[str]]:
@@ -165,10 +173,15 @@ def _start_of(value: str | date, days: int = 0) -> datetime:
 
 
 def _people_participants(user: Any, area: Any, filters: dict[str, Any], about: Any) -> Participants:
+    from byconsent.core.policy import Action, areas_where
     from byconsent.people import characteristics
     from byconsent.people.selectors import participant_characteristics
 
     people = participation_people(user, area, filters)
+    if not getattr(user, "is_superuser", False):
+        # The same people participant_characteristics reads (it leaves out, silently, people outside the actor's
+        # areas): counting anyone else would count them as "not given".
+        people = people.filter(area__in=areas_where(user, Action.ANALYSE) | areas_where(user, Action.MANAGE_PRIVACY))
     ids = list(people.values_list("pk", flat=True))
     answers = participant_characteristics(user, people, reason="who we heard from", about=about)
     columns: dict[str, list[str | None]] = {}
@@ -180,7 +193,8 @@ def _people_participants(user: Any, area: Any, filters: dict[str, Any], about: A
         columns[characteristic.key] = values
     options = {c.key: [str(label) for code, label in c.options if code != "prefer_not"]
                for c in characteristics.TARGETABLE}
-    return Participants(label="People register", count=len(ids), columns=columns, options=options)
+    return Participants(label="People register", count=len(ids), columns=columns, options=options,
+                        ids=tuple(str(i) for i in ids))
 
 
 # ---- the comparison --------------------------------------------------------------------------------------------------
@@ -361,6 +375,10 @@ def compare(participants: Participants, tables: Tables,
         "threshold": threshold,
         "participants": total_shown,
         "participants_label": participants.label,
+        # Respondents of a source that records areas, left out for having no area (or an unknown one): the number,
+        # or "fewer than the threshold" (a count of people, so never shown below it).
+        "left_out": participants.left_out if participants.left_out >= threshold else 0,
+        "left_out_fewer_than": 0 < participants.left_out < threshold,
         "characteristics": characteristics,
         "joint": joint,
         "joint_notes": joint_notes,
@@ -384,6 +402,9 @@ class _TableBuilder:
         self.shown: list[bool] = [True]
         self.single_cells: dict[str, dict[str, Any]] = {}
         self.joint_cells: dict[tuple[str, str], dict[str, Any]] = {}
+        # Sums (by position in self.sums) whose never-shown "without" cell is zero. Protection leaves such a cell out
+        # (an attacker who knew it is zero knows more, so that is safe); the bounds we show must not (see upper_bound).
+        self.zero_rests: list[int] = []
 
     def _cell(self, value: int, label: str, shown: bool = True) -> int:
         self.values.append(int(value))
@@ -429,11 +450,15 @@ class _TableBuilder:
             rest = self.values[a_groups[i]] - sum(counts[i])
             extra = [self._cell(rest, f"{first.name}: {first.categories[i]} without {second.name}", shown=False)
                      ] if rest else []
+            if not rest:
+                self.zero_rests.append(len(self.sums))
             self.sums.append((a_groups[i], (*cells[i], *extra)))
         for j in range(columns):
             rest = self.values[b_groups[j]] - sum(counts[i][j] for i in range(rows))
             extra = [self._cell(rest, f"{second.name}: {second.categories[j]} without {first.name}", shown=False)
                      ] if rest else []
+            if not rest:
+                self.zero_rests.append(len(self.sums))
             self.sums.append((b_groups[j], (*(cells[i][j] for i in range(rows)), *extra)))
         self.joint_cells[(first.key, second.key)] = {"cells": cells, "compared": compared}
 
@@ -447,9 +472,23 @@ class _TableBuilder:
         self.table = table
         return result
 
+    def reader_table(self) -> tuple[disclosure.AdditiveTable, list[bool]]:
+        """The table as a reader of the page knows it: every never-shown "without" cell is there, zero or not (the
+        reader cannot know it is zero), so a bound is worked out on the table shape the reader sees."""
+        values = list(self.values)
+        visible = list(self.visible)
+        sums = list(self.sums)
+        for position in self.zero_rests:
+            total, parts = sums[position]
+            values.append(0)
+            visible.append(False)
+            sums[position] = (total, (*parts, len(values) - 1))
+        labels = (*self.labels, *(["(never shown)"] * len(self.zero_rests)))
+        return disclosure.AdditiveTable(values=tuple(values), sums=tuple(sums), labels=labels), visible
+
     def upper_bound(self, cell: int) -> float:
         if self._bounds is None:
-            self._bounds = disclosure.feasible_intervals(self.table, self.visible)
+            self._bounds = disclosure.feasible_intervals(*self.reader_table())
         return float(self._bounds[cell].upper)
 
 
@@ -552,6 +591,91 @@ def _under_heard(comparisons: Sequence[dict[str, Any]], top: int) -> list[dict[s
     return found[:top]
 
 
+# ---- differencing between comparisons ---------------------------------------------------------------------------
+
+FINGERPRINT_BYTES = 8  # per participant: 64 bits of a keyed hash, so two different people practically never collide
+
+
+def _fingerprint_key() -> bytes:
+    from django.conf import settings
+
+    return hmac.new(str(settings.SECRET_KEY).encode(), b"byconsent who we heard from participants",
+                    hashlib.sha256).digest()
+
+
+def participant_fingerprint(source_key: str, ids: Sequence[str]) -> dict[str, Any]:
+    """A compact, non-reversible record of who a comparison counted: per participant the first bytes of an HMAC
+    (keyed with a key derived from the project's secret key) of the source and the participant's id, sorted, never
+    the ids themselves. Kept in ``HeardComparison.result`` (never shown or exported) to refuse later comparisons
+    that would differ from it by a few people."""
+    key = _fingerprint_key()
+    digests = sorted(hmac.new(key, f"{source_key}\x00{i}".encode(), hashlib.sha256).digest()[:FINGERPRINT_BYTES]
+                     for i in ids)
+    return {"version": 1, "key": hashlib.sha256(key).hexdigest()[:12],
+            "members": base64.b64encode(b"".join(digests)).decode("ascii")}
+
+
+def fingerprint_members(fingerprint: Any) -> frozenset[bytes] | None:
+    """The set a stored fingerprint describes; None when it was made with another secret key (or is missing)."""
+    if not isinstance(fingerprint, dict) or fingerprint.get("key") != hashlib.sha256(
+            _fingerprint_key()).hexdigest()[:12]:
+        return None
+    raw = base64.b64decode(fingerprint.get("members") or "")
+    return frozenset(raw[i:i + FINGERPRINT_BYTES] for i in range(0, len(raw), FINGERPRINT_BYTES))
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """A stored comparison of the same source: how to name it in a message, and whom it counted."""
+
+    name: str
+    members: frozenset[bytes]
+
+
+def differencing_problem(members: frozenset[bytes], earlier: Sequence[Earlier], threshold: int) -> str | None:
+    """Why publishing a comparison of ``members`` beside the ``earlier`` ones (same source) would let fewer than
+    ``threshold`` people be singled out by adding and subtracting published figures; None when it would not.
+
+    Take every stored comparison that shares a participant with the new one. Their participants fall into groups
+    ("atoms") of people counted by exactly the same comparisons. Any sum or difference of published figures is a
+    sum over whole atoms, so as long as every atom that is not a whole comparison has at least ``threshold`` people,
+    nobody can isolate a smaller group, by two comparisons or by a chain of any length. The new comparison is
+    refused when it would cut an atom into a part of fewer than ``threshold`` people, or add fewer than
+    ``threshold`` people that no earlier comparison counted. The direct case — two comparisons whose participants
+    differ by 1 to threshold-1 people — is checked first, to name the comparison it is about."""
+    overlapping = [e for e in earlier if e.members & members]
+    if not overlapping:
+        return None
+    nearest = min(overlapping, key=lambda e: len(e.members ^ members))
+    if 0 < len(nearest.members ^ members) < threshold:
+        return (f"These participants differ from those of {nearest.name} by fewer than {threshold} people, so "
+                "the difference between the two could be read by subtracting one from the other. Change the "
+                f"filters or the area so that at least {threshold} people are in one and not the other, or use the "
+                "earlier comparison.")
+    membership: dict[bytes, list[int]] = {}
+    for index, comparison in enumerate(overlapping):
+        for member in comparison.members:
+            membership.setdefault(member, []).append(index)
+    sizes = Counter(tuple(indices) for indices in membership.values())
+    taken = Counter(tuple(membership[m]) for m in members if m in membership)
+    for signature, inside in sorted(taken.items()):
+        outside = sizes[signature] - inside
+        if outside and min(inside, outside) < threshold:
+            names = " and ".join(overlapping[i].name for i in signature[:3])
+            return (f"Together with {names}, these participants would let a group of fewer than {threshold} people "
+                    "be worked out by adding and subtracting the published figures (the people counted by the "
+                    f"earlier comparison{'s' if len(signature) > 1 else ''} are split into a small part counted here "
+                    "and a part that is not). Change the filters or the area so that no such small group appears, "
+                    "or use the earlier comparison.")
+    fresh = sum(1 for m in members if m not in membership)
+    if 0 < fresh < threshold:
+        names = " and ".join(e.name for e in sorted(overlapping, key=lambda e: len(e.members ^ members))[:3])
+        return (f"Compared with {names}, these participants add fewer than {threshold} people that no earlier "
+                "comparison counted, so their answers could be read by subtracting one from the other. Wait until "
+                f"at least {threshold} more people have taken part, or change the filters or the area.")
+    return None
+
+
 # ---- export ---------------------------------------------------------------------------------------------------------
 
 CSV_HEADERS = ["Characteristic", "Group", "Participants", "Share of participants (%)", "Population share (%)",
@@ -603,9 +727,14 @@ def _count(value: int | None) -> str:
 def comparisons_for(user: Any) -> QuerySet[Any]:
     from byconsent.core.policy import Action, scope
     from byconsent.insights.models import HeardComparison
+    from byconsent.insights.responses import sources_for
 
+    # A comparison is the viewer's when its area is in their areas and its source is one they may read (the people
+    # register is read in their own areas; a response source only when sources_for offers it to them). The result
+    # (with its participant fingerprint) is read only by the pages that need it.
+    readable = [PEOPLE_SOURCE, *(s.key for s in sources_for(user))]
     return scope(user, Action.ANALYSE, HeardComparison.objects.select_related("area", "created_by", "task")
-                 .prefetch_related("targets"))
+                 .prefetch_related("targets")).filter(source_key__in=readable).defer("result")
 
 
 def target_choices(user: Any) -> list[tuple[str, str]]:
