@@ -13,7 +13,10 @@ leaving hard rows out).
 Peers, all on the same cached embeddings:
 - KMeans: scikit-learn KMeans(n_clusters=k, n_init=10), the usual baseline.
 - BERTopic-style: UMAP (15 neighbours, 5 dimensions, min_dist 0, cosine) then HDBSCAN (min_cluster_size 10),
-  BERTopic's defaults; HDBSCAN picks its own number of clusters and its outliers count as one group.
+  BERTopic's defaults; HDBSCAN picks its own number of clusters and its outliers count as one group. UMAP is
+  slow (about a minute per run on Banking77): ``--bertopic-seeds 1`` runs it for the first seed only.
+- MiniLM int8 (``--int8``): our engine on MiniLM with dynamically quantised Linear layers, to weigh speed
+  against quality (a separate cache entry: the vectors differ).
 
 Seconds are per clustering run (embedding excluded; embedding time is printed once per set). Peak memory is the
 peak of numpy/Python allocations during the run (tracemalloc). The end-to-end check runs the real command in a
@@ -184,7 +187,9 @@ def print_row(name: str, s: dict[str, float]) -> None:
     )
 
 
-def compare_on(labelled: LabelledSet, embedded: Embedded, seeds: list[int], bertopic: bool) -> dict[str, Any]:
+def compare_on(
+    labelled: LabelledSet, embedded: Embedded, seeds: list[int], bertopic: bool, bertopic_seeds: int
+) -> dict[str, Any]:
     k = len(set(labelled.labels))
     vectors = np.zeros((len(labelled.texts), embedded.vectors.shape[1]), dtype=np.float32)
     vectors[embedded.rows] = embedded.vectors
@@ -192,11 +197,11 @@ def compare_on(labelled: LabelledSet, embedded: Embedded, seeds: list[int], bert
     results["ours"] = summary(
         [measured(lambda s=s: ours(labelled.texts, embedded, k, s), labelled.labels) for s in seeds]
     )
-    print_row("ours (spherical, best of 9)", results["ours"])
+    print_row("ours (graph + spherical)", results["ours"])
     results["kmeans"] = summary([measured(lambda s=s: kmeans(vectors, k, s), labelled.labels) for s in seeds])
     print_row("KMeans n_init=10", results["kmeans"])
     if bertopic:
-        runs = [measured(lambda s=s: bertopic_style(vectors, s), labelled.labels) for s in seeds[:1]]
+        runs = [measured(lambda s=s: bertopic_style(vectors, s), labelled.labels) for s in seeds[:bertopic_seeds]]
         results["bertopic"] = summary(runs)
         print_row("BERTopic-style UMAP+HDBSCAN", results["bertopic"])
     for peer in ("kmeans", "bertopic") if bertopic else ("kmeans",):
@@ -278,10 +283,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="1 seed, 1,500 rows per set, skip the 10k timing")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--bertopic-seeds", type=int, default=3, help="seeds for the (slow) UMAP + HDBSCAN peer")
     parser.add_argument("--no-minilm", action="store_true", help="only the fast (TF-IDF + SVD) embedder")
     parser.add_argument("--cache", type=Path, default=None, help="folder to keep embeddings between runs")
     parser.add_argument("--no-end-to-end", action="store_true", help="skip the 10,000-comment timing")
     parser.add_argument("--only-end-to-end", action="store_true", help="only the 10,000-comment timing")
+    parser.add_argument(
+        "--int8", action="store_true", help="MiniLM with dynamic int8 Linear layers (measured: faster, less accurate)"
+    )
     args = parser.parse_args()
     if not shared_text_dir().is_dir():
         print(f"shared text datasets not found at {shared_text_dir()}", file=sys.stderr)
@@ -291,11 +300,12 @@ def main() -> int:
     embedders: list[Any] = [LsaEmbedder()]
     busy = os.getloadavg()[0] > (os.cpu_count() or 1)
     # On an oversubscribed machine torch's threads stall each other (measured 3.5x slower with 2 than with 1).
+    # None lets the embedder use the cores idle when it starts (MiniLM's free_cores).
     threads = 1 if busy else None
     if minilm_available() and not args.no_minilm:
-        embedders.insert(0, MiniLMEmbedder(threads=threads))
+        embedders.insert(0, MiniLMEmbedder(threads=threads, quantized=args.int8))
     print(f"cores: {os.cpu_count()}  seeds: {seeds}  load average at start: {os.getloadavg()[0]:.1f}")
-    print(f"torch threads: {'1 (machine busy)' if busy else 'default'}; OpenBLAS threads: 1")
+    print(f"torch threads: {'1 (machine busy)' if busy else 'idle cores'}; OpenBLAS threads: 1")
     for embedder in embedders:
         print(f"\n=== embedder {embedder.backend}: {embedder.model_version}")
         for labelled in sets:
@@ -304,7 +314,8 @@ def main() -> int:
             timing = "cached" if seconds is None else f"{seconds:.1f}s ({len(embedded.rows) / seconds:.0f}/s)"
             print(f"\n{labelled.name}: {len(labelled.texts)} rows, k = {k}; embedding {timing}")
             # UMAP is slow: the BERTopic-style peer runs on the MiniLM vectors (what BERTopic itself uses).
-            compare_on(labelled, embedded, seeds, bertopic=embedder.backend == "minilm" or args.no_minilm)
+            bertopic = embedder.backend == "minilm" or args.no_minilm
+            compare_on(labelled, embedded, seeds, bertopic, args.bertopic_seeds)
             if labelled.name.startswith("NHS"):
                 coding = auto_coding(labelled, embedded, seed=0)
                 print(
