@@ -74,3 +74,23 @@ def test_only_analysts_of_the_area_see_it_and_never_the_public(answered: Any, ar
         assert "Who answered" not in client.get(public).content.decode()
     disclosed = reports.disclosure_safe(reports.summary(answered))  # what public pages publish
     assert all(not q.question.is_demographic for q in disclosed.questions)
+
+
+def test_the_summary_report_as_a_pdf_has_the_same_figures_and_protections(
+        answered: Any, area_tree: dict[str, Any], make_user: Any, officer: Any, client_for: Any) -> None:
+    pytest.importorskip("weasyprint", reason="PDFs need the pdf extra (WeasyPrint)")
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    def pdf_text(user: Any) -> str:
+        response = client_for(user).get(reverse("surveys:staff_report_pdf", args=[answered.pk]))
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        return " ".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)
+
+    analyst_pdf = pdf_text(make_user(role="analyst", area=area_tree["north"]))
+    assert "summary report" in analyst_pdf and "27 responses in all" in analyst_pdf
+    assert "Who answered" in analyst_pdf and "[c]" in analyst_pdf  # protected exactly as on the page
+    assert "Who answered" not in pdf_text(officer)  # manages the survey, may not analyse
+    other = client_for(make_user(role="analyst", area=area_tree["south"]))
+    assert other.get(reverse("surveys:staff_report_pdf", args=[answered.pk])).status_code == 404

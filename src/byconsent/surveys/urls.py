@@ -39,6 +39,7 @@ urlpatterns = [
          name="staff_moderate_answer"),
     path("staff/surveys/<int:pk>/report/", views.staff_report, name="staff_report"),
     path("staff/surveys/<int:pk>/report.xlsx", views.staff_report_xlsx, name="staff_report_xlsx"),
+    path("staff/surveys/<int:pk>/report.pdf", views.staff_report_pdf, name="staff_report_pdf"),
     path("staff/surveys/<int:pk>/export/<str:fmt>/", views.staff_export, name="staff_export"),
     path("staff/surveys/<int:pk>/exports/<str:name>", views.staff_export_download, name="staff_export_download"),
     path("staff/surveys/<int:pk>/import/", views.staff_import, name="staff_import"),

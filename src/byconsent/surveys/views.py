@@ -9,7 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -215,35 +217,53 @@ def printable(request: HttpRequest, slug: str) -> HttpResponse:
 
 def printable_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     """The paper questionnaire as a tagged PDF (PDF/UA-1), made with WeasyPrint from the same questions."""
-    from django.contrib.staticfiles import finders
-    from django.template.loader import render_to_string
+    import hashlib
+
+    from django.core.cache import cache
 
     questionnaire = _open_questionnaire(slug)
     if questionnaire.current_version is None:
         raise Http404
-    try:
-        import weasyprint
-    except ImportError:  # an installation without WeasyPrint still has the printable page
+    if not _weasyprint_installed():  # an installation without WeasyPrint still has the printable page
         return redirect("surveys:print", slug=slug)
-    import hashlib
-    from pathlib import Path
-
-    from django.core.cache import cache
-
-    stylesheet_path = finders.find("surveys/paper.css")
-    stylesheet = Path(str(stylesheet_path)).read_text(encoding="utf-8") if stylesheet_path else ""
     html = render_to_string("surveys/print_pdf.html", {
         "questionnaire": questionnaire, "pages": selectors.printable_pages(questionnaire.current_version),
-        "stylesheet": stylesheet, **_layout(None, request)}, request=request)
+        "stylesheet": _stylesheet("surveys/paper.css"), **_layout(None, request)}, request=request)
     # Making a PDF takes a good fraction of a second: the same questions make the same PDF, so keep it a day.
     key = "surveys:pdf:" + hashlib.sha256(html.encode("utf-8")).hexdigest()
     pdf = cache.get(key)
     if pdf is None:
-        pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
-            pdf_variant="pdf/ua-1")
+        pdf = _pdf(html, request)
         cache.set(key, pdf, 24 * 3600)
+    return _pdf_response(pdf, f"{questionnaire.slug}.pdf")
+
+
+def _weasyprint_installed() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("weasyprint") is not None
+
+
+def _stylesheet(name: str) -> str:
+    from pathlib import Path
+
+    from django.contrib.staticfiles import finders
+
+    found = finders.find(name)
+    return Path(str(found)).read_text(encoding="utf-8") if found else ""
+
+
+def _pdf(html: str, request: HttpRequest) -> bytes:
+    """A tagged PDF (PDF/UA-1) from a page's HTML. Nothing is fetched from elsewhere: the styles are inline."""
+    import weasyprint
+
+    return bytes(weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
+        pdf_variant="pdf/ua-1"))
+
+
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{questionnaire.slug}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 
 
@@ -608,6 +628,21 @@ def staff_report(request: HttpRequest, pk: int) -> HttpResponse:
         # "About you" counts: special-category data, only for those who may analyse, always disclosure-controlled.
         "who": reports.who_answered(questionnaire) if may_analyse else None,
         "may_export": may_analyse or can(request.user, Action.MANAGE_ENGAGEMENT, questionnaire)})
+
+
+@staff_required(Action.VIEW_CONTRIBUTIONS)
+def staff_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The summary report as a tagged PDF, with the same figures, charts, tables and protections as the page."""
+    questionnaire = _staff_questionnaire(request, pk, Action.VIEW_CONTRIBUTIONS)
+    if not _weasyprint_installed():
+        return redirect("surveys:staff_report", pk=pk)
+    may_analyse = can(request.user, Action.ANALYSE, questionnaire)
+    html = render_to_string("surveys/staff/report_pdf.html", {
+        "questionnaire": questionnaire, "report": reports.summary(questionnaire), "made_on": timezone.localdate(),
+        "who": reports.who_answered(questionnaire) if may_analyse else None,
+        "stylesheet": _stylesheet("surveys/report-pdf.css")}, request=request)
+    # Not cached: it holds answers (and, for analysts, protected "About you" counts) and changes with each response.
+    return _pdf_response(_pdf(html, request), f"{questionnaire.slug}-summary.pdf")
 
 
 @staff_required(Action.VIEW_CONTRIBUTIONS)
