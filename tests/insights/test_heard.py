@@ -604,3 +604,21 @@ def test_the_largest_ratio_of_a_hidden_group_is_worked_out_on_the_table_the_read
     assert cells["Aged 16 to 24 years × Female"]["count"] is None
     assert cells["Aged 16 to 24 years × Female"]["ratio_at_most"] == pytest.approx(4.1026, abs=1e-3)
     assert cells["Aged 35 to 64 years × Female"]["ratio_at_most"] == pytest.approx(3.0769, abs=1e-3)
+
+
+def test_a_comparison_the_analyst_cannot_open_still_counts_but_is_not_described(
+        analyst: Any, make_user: Any, area_tree: dict[str, Any], register: dict[str, Any],
+        django_capture_on_commit_callbacks: Any) -> None:
+    division = services.save_targets(analyst, name="Ages", area=area_tree["north"], source="census",
+                                     targets=OCTOBER_AGES)
+    first = run(analyst, django_capture_on_commit_callbacks, area=area_tree["north"], source_key="people",
+                targets=[division], filters={"date_to": "2026-11-30"})
+    assert first.status == HeardComparison.Status.DONE
+    ward_analyst = make_user("analyst", area_tree["north_ward"])
+    ward = services.save_targets(ward_analyst, name="Ward ages", area=area_tree["north_ward"], source="census",
+                                 targets=OCTOBER_AGES)
+    mine = run(ward_analyst, django_capture_on_commit_callbacks, area=area_tree["north_ward"], source_key="people",
+               targets=[ward], filters={"date_to": "2026-12-31"})
+    assert mine.status == HeardComparison.Status.FAILED
+    assert "a comparison of the same participants that you cannot open" in mine.error
+    assert "North Division" not in mine.error and f"comparison {first.pk} " not in mine.error

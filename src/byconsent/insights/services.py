@@ -774,13 +774,14 @@ def _refuse_differencing(actor: Any, comparison: Any, members: frozenset[bytes])
 
     earlier = []
     stored = (HeardComparison.objects.filter(source_key=comparison.source_key, status=HeardComparison.Status.DONE)
-              .exclude(pk=comparison.pk).select_related("area").order_by("pk"))
+              .exclude(pk=comparison.pk).order_by("pk")
+              .values_list("pk", "area__name", "created_at", "result__participant_set"))
     visible = set(heard.comparisons_for(actor).values_list("pk", flat=True))
-    for row in stored.only("pk", "area__name", "created_at", "result"):
-        stored_members = heard.fingerprint_members((row.result or {}).get("participant_set"))
+    for pk, area_name, created_at, fingerprint in stored.iterator(chunk_size=100):
+        stored_members = heard.fingerprint_members(fingerprint)
         if stored_members is None:
             continue  # made before fingerprints were kept, or with another secret key: see docs/insights.md
-        name = (f"comparison {row.pk} ({row.area.name}, {row.created_at:%d %b %Y})" if row.pk in visible
+        name = (f"comparison {pk} ({area_name}, {created_at:%d %b %Y})" if pk in visible
                 else "a comparison of the same participants that you cannot open")
         earlier.append(heard.Earlier(name=name, members=stored_members))
     problem = heard.differencing_problem(members, earlier, comparison.threshold)
