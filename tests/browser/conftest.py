@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, sync_playwright
 
 from tests.browser.accessibility import REPO_ROOT, new_context_without_javascript
+from tests.browser.servers import asgi_server, asgi_server_env, task_worker  # noqa: F401  (fixtures for every test)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

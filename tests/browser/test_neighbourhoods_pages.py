@@ -102,6 +102,7 @@ def test_staff_edit_neighbourhood_page(live_server, page, area_tree, make_user):
 
     page.get_by_role("link", name="Add a priority").click()
     check_page(page, "neighbourhoods-priority-form")
-    # Crime figures are imported on the analysis workspace's screen: an engagement officer is told who does it.
+    # Crime figures are imported on the analysis workspace's screen: a force-level engagement officer is sent there.
     page.goto(f"{live_server.url}/staff/neighbourhoods/")
-    expect(page.locator("main")).to_contain_text("An analyst or administrator for the whole force imports them.")
+    expect(page.get_by_role("link", name="Import crime figures from data.police.uk")).to_have_attribute(
+        "href", "/staff/insights/crime/")
