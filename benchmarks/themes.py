@@ -314,7 +314,7 @@ def main() -> int:
             timing = "cached" if seconds is None else f"{seconds:.1f}s ({len(embedded.rows) / seconds:.0f}/s)"
             print(f"\n{labelled.name}: {len(labelled.texts)} rows, k = {k}; embedding {timing}")
             # UMAP is slow: the BERTopic-style peer runs on the MiniLM vectors (what BERTopic itself uses).
-            bertopic = embedder.backend == "minilm" or args.no_minilm
+            bertopic = (embedder.backend == "minilm" or args.no_minilm) and args.bertopic_seeds > 0
             compare_on(labelled, embedded, seeds, bertopic, args.bertopic_seeds)
             if labelled.name.startswith("NHS"):
                 coding = auto_coding(labelled, embedded, seed=0)
@@ -325,7 +325,7 @@ def main() -> int:
                 )
     if not args.quick and not args.no_end_to_end:
         comments = ten_thousand_comments()
-        for name in ("minilm", "fast") if minilm_available() and not args.no_minilm else ("fast",):
+        for name in ("minilm", "minilm-int8", "fast") if minilm_available() and not args.no_minilm else ("fast",):
             timing = end_to_end(comments, name)
             print(f"load average now: {os.getloadavg()[0]:.1f}")
             print(

@@ -89,3 +89,17 @@ def test_our_forward_pass_gives_the_sentence_transformers_vectors() -> None:
     assert float(np.max(np.abs(ours - expected))) < 1e-5
     assert np.array_equal(ours[len(texts) - 1], ours[3]) and np.array_equal(ours[len(texts) - 5], ours[0])
     assert float(ours[0] @ ours[1]) < 0.9999  # different texts really get different vectors
+
+
+def test_int8_embedder_is_recorded_as_such_and_stays_close_to_the_exact_vectors() -> None:
+    import numpy as np
+
+    from byconsent.engines.themes import make_embedder
+
+    texts, _ = topic_corpus(per_topic=5)
+    exact, quantized = make_embedder("minilm"), make_embedder("minilm-int8")
+    assert "int8" in quantized.model_version and "int8" not in exact.model_version
+    first, second = exact.embed(texts), quantized.embed(texts)
+    assert np.allclose(np.linalg.norm(second, axis=1), 1.0, atol=1e-4)
+    cosines = np.sum(first * second, axis=1)
+    assert float(cosines.mean()) > 0.9 and float(cosines.max()) < 0.99999  # close, but really quantised
