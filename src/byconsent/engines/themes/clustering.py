@@ -28,6 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.linalg import eigh
 from scipy.sparse.linalg import lobpcg
 
 Matrix = NDArray[np.float64]
@@ -37,6 +38,8 @@ NEIGHBOURS = 15  # nearest neighbours per row in the similarity graph (UMAP's an
 MIN_ROWS_TO_CENTRE = 10  # below this the corpus mean is too noisy to remove
 MIN_ROWS_FOR_GRAPH = 30  # below this the graph is too sparse to say more than k-means does
 DENSE_EIGEN_ROWS = 1200  # up to this many rows a dense eigendecomposition is quick and exact
+MANY_THEMES = 40  # from this many themes up, a dense eigensolver is used up to DENSE_EIGEN_ROWS_MANY_THEMES rows
+DENSE_EIGEN_ROWS_MANY_THEMES = 6000
 LOBPCG_EXTRA = 5  # extra vectors in LOBPCG's block: the k wanted converge faster and more surely
 
 
@@ -115,9 +118,9 @@ def spectral_embedding(space: Matrix, k: int, neighbours: int, rng: np.random.Ge
     scale = sp.diags(1.0 / np.sqrt(np.maximum(degree, 1e-12)))
     normalised = (scale @ affinity @ scale).tocsr()
     rows = space.shape[0]
-    if rows <= DENSE_EIGEN_ROWS:
-        _, eigenvectors = np.linalg.eigh(normalised.toarray())
-        top = eigenvectors[:, -k:]
+    if rows <= DENSE_EIGEN_ROWS or (k >= MANY_THEMES and rows <= DENSE_EIGEN_ROWS_MANY_THEMES):
+        # Dense and exact; for many themes also faster than LOBPCG, whose cost grows with the square of k.
+        _, top = eigh(normalised.toarray(), subset_by_index=[rows - k, rows - 1])
     else:
         # LOBPCG iterates a block of vectors at once, so it finds every copy of a repeated eigenvalue (one per
         # group of identical answers cut off from the rest, e.g. a hundred "No"); single-vector Lanczos (eigsh)
