@@ -300,12 +300,12 @@ def main() -> int:
     embedders: list[Any] = [LsaEmbedder()]
     busy = os.getloadavg()[0] > (os.cpu_count() or 1)
     # On an oversubscribed machine torch's threads stall each other (measured 3.5x slower with 2 than with 1).
-    # None lets the embedder use the cores idle when it starts (MiniLM's free_cores).
+    # None lets the embedder choose (MiniLM: all cores unless the machine is oversubscribed, see free_cores).
     threads = 1 if busy else None
     if minilm_available() and not args.no_minilm:
         embedders.insert(0, MiniLMEmbedder(threads=threads, quantized=args.int8))
     print(f"cores: {os.cpu_count()}  seeds: {seeds}  load average at start: {os.getloadavg()[0]:.1f}")
-    print(f"torch threads: {'1 (machine busy)' if busy else 'idle cores'}; OpenBLAS threads: 1")
+    print(f"torch threads: {'1 (machine busy)' if busy else 'all cores'}; OpenBLAS threads: 1")
     for embedder in embedders:
         print(f"\n=== embedder {embedder.backend}: {embedder.model_version}")
         for labelled in sets:
