@@ -548,6 +548,8 @@ def test_respondents_with_no_area_are_left_out_of_an_area_and_counted_on_the_pag
     assert comparison.result["left_out"] == 0 and comparison.result["left_out_fewer_than"] is True
     page = client_for(analyst).get(reverse("insights:heard_detail", args=[comparison.pk])).content.decode()
     assert "fewer than 10 respondents" in page
+    exported = client_for(analyst).get(reverse("insights:heard_csv", args=[comparison.pk])).content.decode()
+    assert "Left out: fewer than 10 respondents" in exported
 
 
 def test_a_comparison_of_a_source_the_viewer_may_not_read_is_not_found(

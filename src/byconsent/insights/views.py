@@ -664,11 +664,21 @@ def heard_csv(request: HttpRequest, pk: int) -> HttpResponse:
                      f"Population: {'; '.join(t.name for t in comparison.targets.all())}",
                      f"[c] = not shown: fewer than {result['threshold']} participants, or hidden so that such a "
                      "figure cannot be worked out from the others",
-                     "Ratio = share of participants / share of the population; 1 = heard in proportion"):
+                     "Ratio = share of participants / share of the population; 1 = heard in proportion",
+                     *_left_out_sentence(result)):
         writer.writerow([sentence])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="who-we-heard-from-{comparison.pk}.csv"'
     return response
+
+
+def _left_out_sentence(result: dict[str, Any]) -> list[str]:
+    """Respondents whose area is unknown are not counted; the CSV says so, as the page does."""
+    if result.get("left_out"):
+        return [f"Left out: {result['left_out']} respondents whose area is not known to be in this area"]
+    if result.get("left_out_fewer_than"):
+        return [f"Left out: fewer than {result['threshold']} respondents whose area is not known to be in this area"]
+    return []
 
 
 VERDICTS = {"under": _("Under-heard"), "over": _("Over-heard"), "in proportion": _("In proportion"),
