@@ -297,14 +297,19 @@ def move_page(actor: Any, page: Page, direction: int, *, expected_position: int 
     copy = editable_version(actor, questionnaire)
     ordered = [copy.pages[p.pk] for p in pages]
     with transaction.atomic():
-        for position, sibling in enumerate(ordered, start=1):
-            if sibling.position != position:
-                sibling.position = position
-                sibling.save(update_fields=["position"])
+        _renumber(ordered)
         audit.record(actor, "questionnaire.page_moved", questionnaire,
                      after={"page": page.title, "order": [p.title for p in ordered],
                             "version": copy.version.number})
     return copy.pages[page.pk]
+
+
+def _renumber(rows: list[Any]) -> None:
+    """Store positions 1, 2, 3… in the given order, writing only the rows whose position changes."""
+    for position, row in enumerate(rows, start=1):
+        if row.position != position:
+            row.position = position
+            row.save(update_fields=["position"])
 
 
 def delete_page(actor: Any, page: Page) -> QuestionnaireVersion:
@@ -346,10 +351,7 @@ def move_question(actor: Any, question: Question, direction: int, *,
     copy = editable_version(actor, questionnaire)
     ordered = [copy.questions[q.pk] for q in siblings]
     with transaction.atomic():
-        for position, sibling in enumerate(ordered, start=1):
-            if sibling.position != position:
-                sibling.position = position
-                sibling.save(update_fields=["position"])
+        _renumber(ordered)
         audit.record(actor, "questionnaire.question_moved", questionnaire,
                      after={"key": question.key, "order": [q.key for q in ordered]})
     return copy.questions[question.pk]
