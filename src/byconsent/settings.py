@@ -156,9 +156,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # one per test run, so that concurrent runs on one machine do not collide.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_int("BYCONSENT_DB_POOL_SIZE", 8) > 0:
-    # Under ASGI every request runs in a fresh thread, so Django's persistent connections never get reused and
-    # each request paid for a new PostgreSQL connection (a server process fork). A pool per process hands the
-    # same few connections from request to request; requests beyond the pool wait for a free connection.
+    # Without it every request opened a new PostgreSQL connection (a server process fork on the database side).
+    # A pool per process hands the same few connections from request to request, whichever thread serves them
+    # (asgi.py's thread pool, live streams' threads), and caps what a process holds; a request beyond the pool
+    # waits for a free connection.
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": env_int("BYCONSENT_DB_POOL_SIZE", 8),

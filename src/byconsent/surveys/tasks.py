@@ -1,4 +1,5 @@
-"""Background work of the surveys app: exports and bulk imports, with progress staff can watch."""
+"""Background work of the surveys app: exports and bulk imports, with progress staff can watch, and the free text
+of public submissions, recorded in batches."""
 
 from __future__ import annotations
 
