@@ -247,3 +247,43 @@ def test_pressing_save_twice_adds_one_page_and_one_question(officer: Any, client
     # A different form (another token) is a new page, even with the same title.
     client.post(reverse("surveys:staff_page_add", args=[survey.pk]), {"title": "Extra", "form_token": "u" * 32})
     assert titles(survey.current_version).count("Extra") == 2
+
+
+def test_a_draft_under_way_freezes_its_version(officer: Any, survey: Any) -> None:
+    """Found in review: someone part-way through must submit against the questions they were shown."""
+    version = survey.current_version
+    draft = services.start_draft(survey)
+    question = version.pages.get(title="Your views").questions.get(key="safe")
+    services.update_question(officer, question, text="I feel safe in my street")
+    survey.refresh_from_db()
+    assert survey.current_version != version and survey.versions.count() == 2
+    draft.refresh_from_db()
+    assert draft.version == version
+    assert version.pages.get(title="Your views").questions.get(key="safe").text == "I feel safe where I live"
+
+
+def test_two_editors_with_stale_copies_share_one_new_version(officer: Any, survey: Any) -> None:
+    """Each editor's page was loaded before the other's change: the second must not make version 2 again."""
+    from byconsent.surveys.models import Questionnaire
+
+    services.record_staff_response(officer, survey, channel="paper", submission_token=new_token(),
+                                   answers={"safe": "agree"})
+    first_editor, second_editor = (Questionnaire.objects.get(pk=survey.pk) for _ in range(2))
+    made = services.editable_version(officer, first_editor).version
+    again = services.editable_version(officer, second_editor).version
+    assert made == again and made.number == 2 and survey.versions.count() == 2
+
+
+def test_a_refused_about_you_block_makes_no_version(officer: Any, survey: Any) -> None:
+    services.record_staff_response(officer, survey, channel="paper", submission_token=new_token(),
+                                   answers={"safe": "agree"})
+    with pytest.raises(ValueError, match="already has"):
+        services.add_demographic_block(officer, survey)  # the fixture added it already
+    assert survey.versions.count() == 1
+
+
+def test_a_question_a_condition_reads_cannot_become_an_information_block(officer: Any, survey: Any) -> None:
+    priorities = survey.current_version.pages.get(title="Your views").questions.get(key="priorities")
+    with pytest.raises(ValueError, match="information block"):
+        services.update_question(officer, priorities, type="info")
+    assert survey.versions.count() == 1

@@ -94,8 +94,9 @@ class QuestionnaireVersion(models.Model):
 
     @property
     def is_frozen(self) -> bool:
-        """A version that has responses (or drafts being answered) can no longer change shape."""
-        return self.responses.exists()
+        """A version that has responses, or drafts someone is still answering, can no longer change shape: a
+        respondent part-way through must submit against the questions they were shown."""
+        return self.responses.exists() or self.drafts.filter(response__isnull=True).exists()
 
 
 class Page(models.Model):

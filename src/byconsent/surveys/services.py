@@ -108,12 +108,16 @@ class VersionCopy:
 def editable_version(actor: Any, questionnaire: Questionnaire) -> VersionCopy:
     """The version staff may change: the current one, or, once it has responses, a new copy of it."""
     require(actor, Action.MANAGE_ENGAGEMENT, questionnaire)
-    current = questionnaire.current_version
-    assert current is not None
-    if not current.is_frozen:
-        return VersionCopy(current, {p.pk: p for p in current.pages.all()},
-                           {q.pk: q for q in Question.objects.filter(page__version=current)})
     with transaction.atomic():
+        # Two editors at once take turns: the second sees the copy the first made (not frozen) and uses it,
+        # instead of both making the next version number.
+        locked = Questionnaire.objects.select_for_update().select_related("current_version").get(pk=questionnaire.pk)
+        current = locked.current_version
+        assert current is not None
+        questionnaire.current_version = current
+        if not current.is_frozen:
+            return VersionCopy(current, {p.pk: p for p in current.pages.all()},
+                               {q.pk: q for q in Question.objects.filter(page__version=current)})
         new = QuestionnaireVersion.objects.create(questionnaire=questionnaire, number=current.number + 1)
         page_map: dict[int, Page] = {}
         question_map: dict[int, Question] = {}
@@ -437,6 +441,11 @@ def update_question(actor: Any, question: Question, **fields: Any) -> Question:
                     "who": ", ".join(needed_by)})
     if "show_if" in fields:
         check_conditions(current, question.page, fields["show_if"], own_key=fields.get("key", question.key))
+    if fields.get("type") == QuestionType.INFO and question.type != QuestionType.INFO:
+        needed_by = dependents(current, {question.key})
+        if needed_by:  # an information block has no answer: every condition on it would read "not answered"
+            raise ValueError(_("This question cannot become an information block while %(who)s depend on its "
+                               "answer") % {"who": ", ".join(needed_by)})
     _check_options_in_use(current, question, fields)
     copy = editable_version(actor, questionnaire)
     question = copy.questions[question.pk]
@@ -471,8 +480,8 @@ def delete_question(actor: Any, question: Question) -> QuestionnaireVersion:
 
 def add_demographic_block(actor: Any, questionnaire: Questionnaire) -> Page:
     """The standard "About you" page: every question optional, the reason given, answers encrypted."""
-    copy = editable_version(actor, questionnaire)
-    if copy.version.pages.filter(is_demographic=True).exists():
+    current = _shape_to_check(actor, questionnaire)
+    if current.pages.filter(is_demographic=True).exists():  # checked first: a refused add makes no version
         raise ValueError(_("This questionnaire already has the “About you” questions"))
     with transaction.atomic():
         page = add_page(actor, questionnaire, title=str(_("About you")), introduction=str(WHY_WE_ASK),
