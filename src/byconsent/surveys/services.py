@@ -111,7 +111,8 @@ def editable_version(actor: Any, questionnaire: Questionnaire) -> VersionCopy:
     with transaction.atomic():
         # Two editors at once take turns: the second sees the copy the first made (not frozen) and uses it,
         # instead of both making the next version number.
-        locked = Questionnaire.objects.select_for_update().select_related("current_version").get(pk=questionnaire.pk)
+        locked = (Questionnaire.objects.select_for_update(of=("self",)).select_related("current_version")
+                  .get(pk=questionnaire.pk))
         current = locked.current_version
         assert current is not None
         questionnaire.current_version = current
