@@ -612,7 +612,9 @@ def pages_of(version: QuestionnaireVersion) -> list[Page]:
     if cached is not None:
         return cached
     pages = list(version.pages.prefetch_related("questions"))
-    if version.is_frozen:
+    # Responses, not drafts: a draft can be deleted (retention, erasure), after which the version may change in
+    # place again; a response is kept, so a version with one never changes shape.
+    if version.responses.exists():
         if len(_FROZEN_SHAPES) > 256:
             _FROZEN_SHAPES.clear()
         _FROZEN_SHAPES[key] = pages
