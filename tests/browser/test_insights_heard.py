@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from tests.browser.accessibility import check_page
 from tests.browser.signin import sign_in
+from tests.insights.builders import questionnaire_with_about_you
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,16 +20,13 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def heard_setup(area_tree: dict[str, Any], make_user: Any) -> dict[str, Any]:
     from byconsent.insights import services
-    from byconsent.surveys.models import Page, Question, Questionnaire, QuestionnaireVersion
+    from byconsent.surveys.models import Question
     from byconsent.surveys.services import create_response
 
     analyst = make_user("analyst", area_tree["force"], email="analyst@example.test")
-    survey = Questionnaire.objects.create(slug="trust", title="Trust in local policing", area=area_tree["north"])
-    version = QuestionnaireVersion.objects.create(questionnaire=survey, number=1)
-    survey.current_version = version
-    survey.save()
-    main = Page.objects.create(version=version, position=0, title="Your views")
-    about = Page.objects.create(version=version, position=1, title="About you", is_demographic=True)
+    survey, main, about = questionnaire_with_about_you(area_tree["north"], slug="trust",
+                                                       title="Trust in local policing")
+    version = survey.current_version
     Question.objects.create(page=main, key="trust", type="single_choice", text="Do you trust the police?",
                             options=[{"value": "yes", "label": "Yes"}, {"value": "no", "label": "No"}])
     Question.objects.create(page=about, key="age_band", type="single_choice", text="Age", is_demographic=True,

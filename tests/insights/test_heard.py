@@ -19,6 +19,7 @@ from byconsent.insights import heard, services
 from byconsent.insights.heard import Participants, category_key, characteristic_key, compare
 from byconsent.insights.models import HeardComparison
 from byconsent.insights.tasks import heard_comparison_task
+from tests.insights.builders import questionnaire_with_about_you
 
 AGE = {"Age (3 categories)": {"Aged 16 to 24 years": 0.3, "Aged 25 to 34 years": 0.3, "Aged 35 to 64 years": 0.4}}
 SEX = {"Sex": {"Female": 0.5, "Male": 0.5}}
@@ -126,15 +127,12 @@ def test_no_characteristic_in_common_is_a_clear_error() -> None:
 
 @pytest.fixture
 def questionnaire(area_tree: dict[str, Any]) -> Any:
-    from byconsent.surveys.models import Page, Question, Questionnaire, QuestionnaireVersion
+    from byconsent.surveys.models import Question
     from byconsent.surveys.services import create_response
 
-    survey = Questionnaire.objects.create(slug="confidence", title="Confidence in policing", area=area_tree["north"])
-    version = QuestionnaireVersion.objects.create(questionnaire=survey, number=1)
-    survey.current_version = version
-    survey.save()
-    main = Page.objects.create(version=version, position=0, title="Your views")
-    about = Page.objects.create(version=version, position=1, title="About you", is_demographic=True)
+    survey, main, about = questionnaire_with_about_you(area_tree["north"], slug="confidence",
+                                                       title="Confidence in policing")
+    version = survey.current_version
     Question.objects.create(page=main, key="confidence", type="single_choice", text="How confident are you?",
                             options=[{"value": "yes", "label": "Confident"}, {"value": "no", "label": "Not"}])
     Question.objects.create(page=about, key="age_band", type="single_choice", text="Age", is_demographic=True,

@@ -6,19 +6,17 @@ import pytest
 
 from byconsent.insights import selectors
 from byconsent.insights.responses import sources_for
+from tests.insights.builders import questionnaire_with_about_you
 
 
 @pytest.fixture
 def questionnaire(area_tree):
-    from byconsent.surveys.models import Page, Question, Questionnaire, QuestionnaireVersion
+    from byconsent.surveys.models import Question
     from byconsent.surveys.services import create_response
 
-    survey = Questionnaire.objects.create(slug="confidence", title="Confidence in policing", area=area_tree["force"])
-    version = QuestionnaireVersion.objects.create(questionnaire=survey, number=1)
-    survey.current_version = version
-    survey.save()
-    main = Page.objects.create(version=version, position=0, title="Your views")
-    about = Page.objects.create(version=version, position=1, title="About you", is_demographic=True)
+    survey, main, about = questionnaire_with_about_you(area_tree["force"], slug="confidence",
+                                                       title="Confidence in policing")
+    version = survey.current_version
     Question.objects.create(page=main, key="confidence", type="single_choice", text="How confident are you?",
                             options=[{"value": "yes", "label": "Confident"}, {"value": "no", "label": "Not confident"}])
     Question.objects.create(page=main, key="comments", type="long_text", text="Anything else?")
