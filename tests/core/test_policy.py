@@ -114,3 +114,8 @@ def test_restricted_contribution_can_never_be_approved(area_tree, make_user, cli
                                            {"state": "approved"})
     assert response.status_code == 200
     assert Contribution.objects.get(pk=risky.pk).moderation_state == ModerationState.RESTRICTED
+
+
+def test_an_area_knows_its_force_from_its_path(area_tree):
+    assert area_tree["north_ward"].root_id == area_tree["force"].pk == area_tree["force"].root_id
+    assert area_tree["north_ward"].ancestors().first() == area_tree["force"]

@@ -110,8 +110,15 @@ class Area(models.Model):
         return Area.objects.filter(path__startswith=self.path)
 
     def ancestors(self) -> models.QuerySet[Area]:
-        ids = [int(part) for part in self.path.strip("/").split("/") if part]
-        return Area.objects.filter(pk__in=ids).order_by("level")
+        return Area.objects.filter(pk__in=self._path_ids()).order_by("level")
+
+    @property
+    def root_id(self) -> int:
+        """The id of the force (the top of the tree) this area belongs to, read from its path without a query."""
+        return self._path_ids()[0]
+
+    def _path_ids(self) -> list[int]:
+        return [int(part) for part in self.path.strip("/").split("/") if part]
 
     def is_within(self, other: Area) -> bool:
         return self.path.startswith(other.path)

@@ -248,8 +248,7 @@ class CrimeImportForm(ScopedForm):
 
     def clean_area(self) -> Area:
         area: Area = self.cleaned_data["area"]
-        root = int(area.path.strip("/").split("/")[0])
-        return next(force for force in self.forces if force.pk == root)
+        return next(force for force in self.forces if force.pk == area.root_id)
 
     def clean_file(self) -> str:
         return read_upload(self.cleaned_data["file"])

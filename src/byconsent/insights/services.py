@@ -813,8 +813,7 @@ def targets_from_any_census(csv_text: str, variable: str, area: Area) -> dict[st
 def force_of(area: Area | None) -> Area:
     """The force (top of the tree) an area belongs to; the first force when no area is given."""
     if area is not None:
-        root_id = int(area.path.strip("/").split("/")[0])
-        return area if area.pk == root_id else Area.objects.get(pk=root_id)
+        return area if area.pk == area.root_id else Area.objects.get(pk=area.root_id)
     force = Area.objects.filter(parent__isnull=True).order_by("pk").first()
     if force is None:
         raise WorkspaceError("Set up the force's areas before importing crime figures.")
